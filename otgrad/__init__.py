@@ -1,0 +1,11 @@
+"""otgrad: gradient networks (GradNets, mGradNets) as Brenier optimal-transport maps.
+
+Reference: S. Chaudhari, S. Pranav, J. M. F. Moura, "Gradient Networks",
+IEEE Transactions on Signal Processing, 2024, doi:10.1109/TSP.2024.3496692.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]
