@@ -6,6 +6,27 @@ IEEE Transactions on Signal Processing, 2024, doi:10.1109/TSP.2024.3496692.
 
 from __future__ import annotations
 
+from . import nets
+from .analysis import (
+    MonotonicityReport,
+    NotConvergedError,
+    check_monotone,
+    conjugate,
+    inverse,
+    jacobian,
+    path_potential,
+)
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "MonotonicityReport",
+    "NotConvergedError",
+    "__version__",
+    "check_monotone",
+    "conjugate",
+    "inverse",
+    "jacobian",
+    "nets",
+    "path_potential",
+]

@@ -17,14 +17,17 @@ ArrayLike = Any  # np.ndarray | Tensor | nested lists
 def _check_rank_and_dim(x: Tensor | np.ndarray, name: str, dim: int | None) -> None:
     if x.ndim != 2:
         raise ValueError(
-            f"{name} must be a 2-D array of shape (n, d); got {x.ndim}-D with shape {tuple(x.shape)}"
+            f"{name} must be a 2-D array of shape (n, d); "
+            f"got {x.ndim}-D with shape {tuple(x.shape)}"
         )
     if dim is not None and x.shape[1] != dim:
         raise ValueError(f"{name} has dimension d={x.shape[1]}, expected d={dim}")
 
 
 def _check_dtype(x: Tensor | np.ndarray, name: str) -> None:
-    kind = x.dtype.is_floating_point if isinstance(x, Tensor) else np.issubdtype(x.dtype, np.floating)
+    kind = (
+        x.dtype.is_floating_point if isinstance(x, Tensor) else np.issubdtype(x.dtype, np.floating)
+    )
     if not kind:
         raise TypeError(f"{name} must have a floating-point dtype; got {x.dtype}")
 
@@ -100,7 +103,7 @@ def apply_batched(fn: Callable[[Tensor], Tensor], x: Tensor, batch_size: int = 6
 
 
 def check_choice(value: str, choices: list[str] | tuple[str, ...], what: str) -> str:
-    """Return ``value.lower()`` if it names one of ``choices``, else a ``ValueError`` listing them."""
+    """``value.lower()`` if it names one of ``choices``, else a ``ValueError`` listing them."""
     if not isinstance(value, str) or value.lower() not in choices:
         raise ValueError(f"unknown {what} {value!r}; choose one of {', '.join(map(repr, choices))}")
     return value.lower()
