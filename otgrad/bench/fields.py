@@ -18,7 +18,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -250,14 +250,14 @@ def settings(quick: bool) -> list[Setting]:
                 note="3 of the paper's 5 seeds"),
         Setting("nonconvex2d", 2, 100, 20_000, 1000, 3, 100_000, lr=5e-3,
                 note="3 of the paper's 5 seeds"),
+        Setting("lse", 32, 1024 * 32, 3000, 100, 3, search_steps=600),
+        Setting("ridges", 32, 1024 * 32, 3000, 100, 3, search_steps=600),
         Setting("polymax", 256, 1024 * 256, 10_000, 100, 3, search_steps=1000,
                 note="lr chosen from the grid by 1k-step runs (not full-length runs)"),
+        Setting("lse", 128, 1024 * 128, 3000, 100, 3, lr_from=("lse", 32)),
+        Setting("ridges", 128, 1024 * 128, 3000, 100, 3, lr_from=("ridges", 32)),
         Setting("polymax", 1024, 1024 * 1024, 2_500, 100, 1, lr_from=("polymax", 256),
                 note="2.5k of 10k steps, 1 seed, lr reused from d=256 (CPU budget)"),
-        Setting("lse", 32, 1024 * 32, 3000, 100, 3, search_steps=600),
-        Setting("lse", 128, 1024 * 128, 3000, 100, 3, lr_from=("lse", 32)),
-        Setting("ridges", 32, 1024 * 32, 3000, 100, 3, search_steps=600),
-        Setting("ridges", 128, 1024 * 128, 3000, 100, 3, lr_from=("ridges", 32)),
     ]
 
 
@@ -404,44 +404,55 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", default=None, help="results file stem (default fields[_quick])")
 
 
+def _lrs_for(s: Setting, models: tuple[str, ...], search: list[dict],
+             chosen: dict[tuple[str, int], dict[str, float]]) -> dict[str, float]:
+    if s.lr is not None:
+        return dict.fromkeys(models, s.lr)
+    if s.lr_from is not None:
+        return chosen[s.lr_from]
+    return _choose_lrs(search, s)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the suite; print the tables and write ``NAME.md``, ``NAME.json`` and ``NAME.png``."""
+    """Run the suite setting by setting; print the tables and (re)write ``NAME.md``,
+    ``NAME.json`` and ``NAME.png`` after each setting, so partial results survive."""
     start = time.perf_counter()
     models = tuple(args.models)
     todo = [s for s in settings(args.quick) if args.only is None or s.field in args.only]
-    search_tasks = [t for s in todo if s.lr is None and s.lr_from is None
-                    for t in _tasks(s, "search", models, {})]
-    print(f"bench fields: {len(search_tasks)} lr-search runs", flush=True)
-    search = run_tasks(search_tasks, _run_task, args.jobs)
-    chosen: dict[tuple[str, int], dict[str, float]] = {}
-    final_tasks: list[Task] = []
-    for s in todo:
-        if s.lr is not None:
-            lrs = dict.fromkeys(models, s.lr)
-        elif s.lr_from is not None:
-            lrs = chosen.get(s.lr_from) or _choose_lrs(search, replace(s, field=s.lr_from[0],
-                                                                       dim=s.lr_from[1]))
-        else:
-            lrs = _choose_lrs(search, s)
-        chosen[(s.field, s.dim)] = lrs
-        final_tasks += _tasks(s, "final", models, lrs)
-    print(f"bench fields: {len(final_tasks)} final runs", flush=True)
-    final = run_tasks(final_tasks, _run_task, args.jobs)
-    summaries = [_summarise(final, s, models) for s in todo]
-    info = machine_info(args.out)
-    minutes = (time.perf_counter() - start) / 60
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = args.name or ("fields_quick" if args.quick else "fields")
+    chosen: dict[tuple[str, int], dict[str, float]] = {}
+    search: list[dict] = []
+    final: list[dict] = []
+    summaries: list[dict] = []
+    for s in todo:
+        print(f"bench fields: {s.field} d={s.dim}", flush=True)
+        if s.lr is None and s.lr_from is None:
+            search += run_tasks(_tasks(s, "search", models, {}), _run_task, args.jobs)
+        chosen[(s.field, s.dim)] = _lrs_for(s, models, search, chosen)
+        final += run_tasks(_tasks(s, "final", models, chosen[(s.field, s.dim)]), _run_task,
+                           args.jobs)
+        summaries.append(_summarise(final, s, models))
+        _write(out, stem, summaries, search, final, args, start, complete=s is todo[-1])
+    return 0
+
+
+def _write(out: Path, stem: str, summaries: list[dict], search: list[dict], final: list[dict],
+           args: argparse.Namespace, start: float, complete: bool) -> None:
+    info = machine_info(out)
+    minutes = (time.perf_counter() - start) / 60
     md = _markdown(summaries, info, args.quick, minutes, args.jobs)
-    print(md)
+    if not complete:
+        md += "\n**Incomplete: the run is still going (or was stopped).**\n"
+    else:
+        print(md)
     (out / f"{stem}.md").write_text(md)
     runs = [{k: v for k, v in r.items() if k != "prediction"} for r in search + final]
     (out / f"{stem}.json").write_text(json.dumps(
-        {"machine": info, "quick": args.quick, "minutes": minutes, "lr_grid": LR_GRID,
-         "summaries": summaries, "runs": runs}, indent=1))
+        {"machine": info, "quick": args.quick, "complete": complete, "minutes": minutes,
+         "lr_grid": LR_GRID, "summaries": summaries, "runs": runs}, indent=1))
     _figure(final, summaries, out / f"{stem}.png")
-    return 0
 
 
 if __name__ == "__main__":
