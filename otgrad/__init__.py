@@ -17,9 +17,17 @@ from .analysis import (
     path_potential,
 )
 
+from .fit import TrainingDivergedError, fit_map, gaussian_map
+from .maps import BrenierMap, load
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "BrenierMap",
+    "TrainingDivergedError",
+    "fit_map",
+    "gaussian_map",
+    "load",
     "MonotonicityReport",
     "NotConvergedError",
     "__version__",
