@@ -230,7 +230,8 @@ def plot_training(
     """Training curves: ``"loss"`` (and ``"val_loss"`` when present) against ``"step"``.
 
     ``history`` is ``BrenierMap.history`` (a dict of lists) or a list of per-step dicts.
-    ``log`` (default: when every loss is positive) uses a logarithmic loss axis.
+    ``log`` uses a logarithmic loss axis (default: when every loss is positive and they span
+    more than a factor 10).
     """
     cols = _history_columns(history)
     ax = _axes(ax, figsize=(6.0, 4.0))
@@ -239,7 +240,9 @@ def plot_training(
     if val is not None and np.isfinite(val).any():
         ax.plot(cols["step"], val, label="validation loss", color="tab:orange", marker=".")
     finite = np.concatenate([c[np.isfinite(c)] for k, c in cols.items() if "loss" in k])
-    if log if log is not None else bool((finite > 0).all()):
+    if log is None:  # logarithmic when positive and spanning more than a decade
+        log = bool((finite > 0).all()) and finite.max() > 10 * finite.min()
+    if log:
         ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel("loss")

@@ -105,8 +105,8 @@ def test_plot_density_gaussian(tmp_path):
 @pytest.mark.parametrize(
     "history",
     [
-        {"step": [1, 2, 3], "loss": [3.0, 2.0, 1.0], "val_loss": [3.5, 2.5, 1.5], "lr": [1, 1, 1]},
-        [{"step": 1, "loss": 3.0, "val_loss": None}, {"step": 2, "loss": 2.0, "val_loss": 2.2}],
+        {"step": [1, 2, 3], "loss": [30.0, 2.0, 1.0], "val_loss": [35, 2.5, 1.5], "lr": [1, 1, 1]},
+        [{"step": 1, "loss": 30.0, "val_loss": None}, {"step": 2, "loss": 2.0, "val_loss": 2.2}],
     ],
 )
 def test_plot_training(history, tmp_path):
@@ -121,6 +121,8 @@ def test_plot_training_without_validation_and_negative_loss():
     fig = plot.plot_training({"loss": [1.0, -0.5]})
     ax = fig.axes[0]
     assert len(ax.get_lines()) == 1 and ax.get_yscale() == "linear"
+    assert plot.plot_training({"loss": [2.0, 1.0]}).axes[0].get_yscale() == "linear"
+    assert plot.plot_training({"loss": [2.0, 1.0]}, log=True).axes[0].get_yscale() == "log"
     np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [1, 2])
 
 
