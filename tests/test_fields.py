@@ -10,8 +10,9 @@ import pytest
 import torch
 
 from otgrad.bench.fields import MODELS, matched_model, width_for_parameters
+from otgrad.metrics import gradient_error_db
 from otgrad.nets.icgn import ICGN
-from otgrad.problems.fields import PolyMax, field_error_db, make_field
+from otgrad.problems.fields import PolyMax, make_field
 from otgrad.regress import count_parameters, fit_field, predict
 
 CASES = [("convex2d", None), ("nonconvex2d", None), ("polymax", 12), ("lse", 8), ("ridges", 8)]
@@ -76,13 +77,6 @@ def test_numpy_in_numpy_out_and_errors():
         field.gradient(np.zeros((3, 4)))
 
 
-def test_field_error_db():
-    true = torch.zeros(100, 4)
-    assert field_error_db(true + 0.1, true) == pytest.approx(10 * math.log10(4 * 0.01), abs=1e-5)
-    with pytest.raises(ValueError):
-        field_error_db(torch.zeros(3, 2), torch.zeros(4, 2))
-
-
 def test_width_for_parameters_hits_target():
     width = width_for_parameters(lambda w: ICGN(5, width=w), 700)
     assert abs(count_parameters(ICGN(5, width=width)) - 700) <= 70
@@ -98,8 +92,8 @@ def test_short_training_improves_error(model):
     x = field.sample(2000, seed=1)
     y = field.gradient(x)
     grid = field.sample(500, seed=2)
-    before = field_error_db(predict(net, grid), field.gradient(grid))
+    before = gradient_error_db(predict(net, grid), field.gradient(grid))
     result = fit_field(net, x, y, steps=150, batch_size=100, lr=1e-2, seed=0)
-    after = field_error_db(predict(net, grid), field.gradient(grid))
+    after = gradient_error_db(predict(net, grid), field.gradient(grid))
     assert not result.diverged and len(result.losses) >= 2
     assert after < before - 3.0, (model, before, after)

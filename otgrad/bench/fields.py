@@ -26,10 +26,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..metrics import gradient_error_db
 from ..nets import make
 from ..nets.icgn import ICGN
 from ..nets.scalar import GradMLP
-from ..problems.fields import GradientField, field_error_db, make_field
+from ..problems.fields import GradientField, make_field
 from ..regress import count_parameters, fit_field, predict
 
 __all__ = [
@@ -179,7 +180,7 @@ def _run_task(task: Task) -> dict:
                         lr=task.lr, seed=task.seed)
     x_eval = eval_points(field, task.stage)
     pred = predict(model, x_eval.float()).double()
-    db = field_error_db(pred, field.gradient(x_eval)) if torch.isfinite(pred).all() else math.inf
+    db = gradient_error_db(pred, field.gradient(x_eval)) if torch.isfinite(pred).all() else math.inf
     out = {**asdict(task), "db": db, "n_params": count_parameters(model),
            "seconds": fit.seconds, "final_loss": fit.losses[-1] if fit.losses else None,
            "diverged": fit.diverged}

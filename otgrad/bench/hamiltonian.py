@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from ..integrators import hamiltonian_field, implicit_midpoint, rk4
-from ..problems.fields import field_error_db
+from ..metrics import gradient_error_db
 from ..problems.hamiltonian import HamiltonianSystem, apply_J_transpose, make_system
 from ..regress import count_parameters, fit_field, predict
 from .fields import BASELINES, GRADNETS, LR_GRID, machine_info, matched_model, run_tasks
@@ -138,7 +138,7 @@ def _run_task(task: Task) -> dict:
     z_test = system.sample_states(10_000 if final else 2000, seed=7 if final else 5,
                                   dtype=torch.float64)
     pred = predict(net, z_test.float()).double()
-    db = field_error_db(pred, system.grad(z_test)) if torch.isfinite(pred).all() else math.inf
+    db = gradient_error_db(pred, system.grad(z_test)) if torch.isfinite(pred).all() else math.inf
     out = {"system": s.system, "dim": system.dim, "model": task.model, "seed": task.seed,
            "lr": task.lr, "steps": task.steps, "stage": task.stage, "db": db,
            "n_params": count_parameters(net), "seconds": fit.seconds, "diverged": fit.diverged}

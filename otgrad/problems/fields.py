@@ -4,14 +4,13 @@ Chaudhari, Pranav & Moura (*Gradient Networks*, IEEE TSP 2024) and two random fa
 Each problem is a :class:`GradientField`: ``sample(n, seed)`` draws inputs from the problem's
 domain, ``potential(x)`` is :math:`F(x)` (shape ``(n,)``) and ``gradient(x)`` its closed-form
 gradient :math:`\nabla F(x)` (shape ``(n, d)``). The paper's error metric is
-:func:`field_error_db`, :math:`10\log_{10}\,\mathrm{mean}\,\|\hat f(x) - \nabla F(x)\|^2`.
+:func:`otgrad.metrics.gradient_error_db`.
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 from torch import Tensor
 
@@ -25,7 +24,6 @@ __all__ = [
     "NonConvex2D",
     "PolyMax",
     "RidgeField",
-    "field_error_db",
     "make_field",
 ]
 
@@ -296,16 +294,3 @@ def make_field(name: str, dim: int | None = None, seed: int = 0) -> GradientFiel
         return cls()
     dim = default if dim is None else dim
     return cls(dim) if cls is PolyMax else cls(dim, seed=seed)
-
-
-def field_error_db(pred: ArrayLike, true: ArrayLike) -> float:
-    r"""The paper's error in decibels: :math:`10\log_{10}\,\mathrm{mean}_i\|\hat f_i - f_i\|^2`.
-
-    Both inputs are ``(n, d)`` (numpy or torch).
-    """
-    p = as_points(pred, "pred").double()
-    t = as_points(true, "true", p.shape[1]).double()
-    if p.shape != t.shape:
-        raise ValueError(f"pred and true shapes differ: {tuple(p.shape)} vs {tuple(t.shape)}")
-    mse = float((p - t).pow(2).sum(1).mean())
-    return 10.0 * math.log10(max(mse, np.finfo(float).tiny))
