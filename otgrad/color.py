@@ -1,5 +1,5 @@
 r"""Colour transfer between images: a transport map fitted on a subsample of RGB pixels and applied
-to every pixel (Brenier map, or POT's ``ot.da`` EMD / Sinkhorn / linear transports)."""
+to every pixel (Brenier map, or the POT baselines of :mod:`otgrad.baselines`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from . import baselines
 from ._validation import check_choice
 
 __all__ = [
@@ -29,8 +30,13 @@ SAMPLE_IMAGES: dict[str, str] = {
     "present": "Minduka_Present_Blue_Pack.png",  # 128 x 128 blue-toned drawing (RGBA)
 }
 
-#: ``method`` names of :func:`fit_color_transfer`
-COLOR_METHODS = ("brenier", "emd", "sinkhorn", "linear")
+#: ``method`` names of :func:`fit_color_transfer` and the :mod:`otgrad.baselines` they use
+COLOR_METHODS: dict[str, str] = {
+    "brenier": "otgrad",
+    "emd": "emd",
+    "entropic": "entropic",
+    "linear": "linear",
+}
 
 
 def load_image(name: str, stride: int = 1) -> np.ndarray:
@@ -102,24 +108,21 @@ class ColorTransfer:
     ----------
     method : str
         One of :data:`COLOR_METHODS`.
-    mapper : object
-        The fitted estimator, with ``transform`` (an :class:`~otgrad.BrenierMap` or an
-        ``ot.da`` transport).
+    mapper : otgrad.baselines.FittedMap
+        The fitted map (``transform`` on ``(n, 3)`` RGB points).
     fit_seconds : float
         Wall-clock fitting time.
     """
 
     method: str
-    mapper: Any
+    mapper: baselines.FittedMap
     fit_seconds: float
 
-    def transform(self, pixels: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-        """Map RGB points ``(n, 3)``; ``ot.da`` transports map out-of-sample points too
-        (EMD/linear: barycentric image of the nearest fitted pixel plus the offset; Sinkhorn:
-        the continuous entropic map)."""
-        if self.method == "brenier":
-            return self.mapper.transform(pixels)
-        return self.mapper.transform(Xs=pixels, batch_size=batch_size)
+    def transform(self, pixels: np.ndarray) -> np.ndarray:
+        """Map RGB points ``(n, 3)``, fitted or not: the Brenier map and the linear map are
+        functions; the entropic map is POT's continuous out-of-sample map; EMD moves a new
+        pixel like its nearest fitted pixel (barycentric projection plus the offset)."""
+        return self.mapper.transform(pixels)
 
     def apply(self, image: np.ndarray) -> np.ndarray:
         """Recolour every pixel of ``image`` ``(h, w, 3)``; the result is clipped to ``[0, 1]``."""
@@ -143,35 +146,24 @@ def fit_color_transfer(
         Images ``(h, w, 3)`` in ``[0, 1]`` (any sizes).
     method : str
         ``"brenier"``: :func:`otgrad.fit_map` (``options`` go to it, e.g. ``steps``);
-        ``"emd"``, ``"sinkhorn"``, ``"linear"``: ``ot.da.EMDTransport``,
-        ``ot.da.SinkhornTransport`` (``reg_e``, default ``1e-2``), ``ot.da.LinearTransport``.
+        ``"emd"``, ``"entropic"``, ``"linear"``: the POT estimators of
+        :func:`otgrad.baselines.fit` (``ot.da.EMDTransport``, ``ot.da.SinkhornTransport`` with
+        the continuous out-of-sample map, ``ot.da.LinearTransport``).
     n_pixels : int
         Pixels drawn from each image to fit on (the plan-based methods cost
         :math:`O(n^2)` memory; the Brenier map is fitted by minibatches).
     seed : int
-        Seed of the pixel subsample and of the fit.
+        Seed of the pixel subsample (and of the Brenier fit).
     """
-    method = check_choice(method, COLOR_METHODS, "colour-transfer method")
+    method = check_choice(method, tuple(COLOR_METHODS), "colour-transfer method")
     rng = np.random.default_rng(seed)
     xs = _subsample(image_to_pixels(source), n_pixels, rng)
     xt = _subsample(image_to_pixels(target), n_pixels, rng)
-    start = time.perf_counter()
-    mapper = _fit(method, xs, xt, seed, options)
-    return ColorTransfer(method, mapper, time.perf_counter() - start)
-
-
-def _fit(method: str, xs: np.ndarray, xt: np.ndarray, seed: int, options: dict[str, Any]) -> Any:
     if method == "brenier":
-        from .fit import fit_map
-
-        return fit_map(xs, xt, seed=seed, **{"progress": False, **options})
-    import ot
-
-    if method == "emd":
-        return ot.da.EMDTransport(**options).fit(Xs=xs, Xt=xt)
-    if method == "sinkhorn":
-        return ot.da.SinkhornTransport(**{"reg_e": 1e-2, **options}).fit(Xs=xs, Xt=xt)
-    return ot.da.LinearTransport(**options).fit(Xs=xs, Xt=xt)
+        options = {"seed": seed, **options}
+    start = time.perf_counter()
+    mapper = baselines.fit(COLOR_METHODS[method], xs, xt, **options)
+    return ColorTransfer(method, mapper, time.perf_counter() - start)
 
 
 def monotonicity_violations(
