@@ -17,7 +17,7 @@ import platform
 import subprocess
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -193,21 +193,45 @@ def _init_worker() -> None:
     torch.set_num_threads(1)
 
 
-def run_tasks(tasks: list, worker: Callable[[object], dict], jobs: int) -> list[dict]:
+def _task_key(task: object) -> str:
+    return json.dumps(asdict(task), sort_keys=True)  # type: ignore[call-overload]
+
+
+def _load_cache(cache: Path | None) -> dict[str, dict]:
+    if cache is None or not cache.exists():
+        return {}
+    lines = cache.read_text().splitlines()
+    return {entry["key"]: entry["result"] for entry in map(json.loads, lines) if entry}
+
+
+def run_tasks(tasks: list, worker: Callable[[object], dict], jobs: int,
+              cache: Path | None = None) -> list[dict]:
     """Run ``worker`` over ``tasks`` in ``jobs`` spawned processes (in-process if ``jobs == 1``),
-    longest tasks first; results come back in the order of ``tasks``."""
-    order = sorted(range(len(tasks)), key=lambda i: -tasks[i].steps * tasks[i].params)
-    results: list[dict] = [{}] * len(tasks)
-    if jobs <= 1:
+    longest tasks first; results come back in the order of ``tasks``.
+
+    With ``cache`` (a JSON-lines file), finished results are appended as they arrive and tasks
+    already in the file are not run again, so an interrupted suite resumes where it stopped.
+    """
+    done = _load_cache(cache)
+    results: list[dict] = [done.get(_task_key(t), {}) for t in tasks]
+    todo = [i for i in range(len(tasks)) if not results[i]]
+    order = sorted(todo, key=lambda i: -tasks[i].steps * tasks[i].params)
+
+    def finish(i: int, result: dict) -> None:
+        results[i] = result
+        _progress(result)
+        if cache is not None:
+            with cache.open("a") as fh:
+                fh.write(json.dumps({"key": _task_key(tasks[i]), "result": result}) + "\n")
+
+    if jobs <= 1 or len(order) <= 1:
         for i in order:
-            results[i] = worker(tasks[i])
-            _progress(results[i])
+            finish(i, worker(tasks[i]))
         return results
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker) as ex:
         futures = {ex.submit(worker, tasks[i]): i for i in order}
-        for fut in futures:
-            results[futures[fut]] = fut.result()
-            _progress(results[futures[fut]])
+        for fut in as_completed(futures):
+            finish(futures[fut], fut.result())
     return results
 
 
@@ -251,14 +275,14 @@ def settings(quick: bool) -> list[Setting]:
                 note="3 of the paper's 5 seeds"),
         Setting("nonconvex2d", 2, 100, 20_000, 1000, 3, 100_000, lr=5e-3,
                 note="3 of the paper's 5 seeds"),
-        Setting("lse", 32, 1024 * 32, 2000, 100, 3, search_steps=500),
-        Setting("ridges", 32, 1024 * 32, 2000, 100, 3, search_steps=500),
-        Setting("polymax", 256, 1024 * 256, 5000, 100, 3, search_steps=500,
-                note="5k of 10k steps; lr chosen from the grid by 500-step runs (CPU budget)"),
-        Setting("lse", 128, 1024 * 128, 2000, 100, 3, lr_from=("lse", 32)),
-        Setting("ridges", 128, 1024 * 128, 2000, 100, 3, lr_from=("ridges", 32)),
-        Setting("polymax", 1024, 1024 * 1024, 1000, 100, 1, lr_from=("polymax", 256),
-                note="1k of 10k steps, 1 seed, lr reused from d=256 (CPU budget)"),
+        Setting("polymax", 256, 1024 * 256, 3000, 100, 3, search_steps=300,
+                note="3k of 10k steps; lr chosen from the grid by 300-step runs (CPU budget)"),
+        Setting("lse", 32, 1024 * 32, 1500, 100, 3, search_steps=300),
+        Setting("ridges", 32, 1024 * 32, 1500, 100, 3, search_steps=300),
+        Setting("polymax", 1024, 1024 * 1024, 600, 100, 1, lr_from=("polymax", 256),
+                note="600 of 10k steps, 1 seed, lr reused from d=256 (CPU budget)"),
+        Setting("lse", 128, 1024 * 128, 1500, 100, 3, lr_from=("lse", 32)),
+        Setting("ridges", 128, 1024 * 128, 1500, 100, 3, lr_from=("ridges", 32)),
     ]
 
 
@@ -404,6 +428,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run only these fields (e.g. convex2d polymax)")
     parser.add_argument("--out", default="benchmarks/results", help="output folder")
     parser.add_argument("--name", default=None, help="results file stem (default fields[_quick])")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep finished runs in OUT/.NAME_runs.jsonl and skip them on restart")
 
 
 def _lrs_for(s: Setting, models: tuple[str, ...], search: list[dict],
@@ -424,6 +450,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = args.name or ("fields_quick" if args.quick else "fields")
+    cache = out / f".{stem}_runs.jsonl" if args.resume else None
     chosen: dict[tuple[str, int], dict[str, float]] = {}
     search: list[dict] = []
     final: list[dict] = []
@@ -431,10 +458,10 @@ def run(args: argparse.Namespace) -> int:
     for s in todo:
         print(f"bench fields: {s.field} d={s.dim}", flush=True)
         if s.lr is None and s.lr_from is None:
-            search += run_tasks(_tasks(s, "search", models, {}), _run_task, args.jobs)
+            search += run_tasks(_tasks(s, "search", models, {}), _run_task, args.jobs, cache)
         chosen[(s.field, s.dim)] = _lrs_for(s, models, search, chosen)
         final += run_tasks(_tasks(s, "final", models, chosen[(s.field, s.dim)]), _run_task,
-                           args.jobs)
+                           args.jobs, cache)
         summaries.append(_summarise(final, s, models))
         _write(out, stem, summaries, search, final, args, start, complete=s is todo[-1])
     return 0
