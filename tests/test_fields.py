@@ -97,3 +97,12 @@ def test_short_training_improves_error(model):
     after = gradient_error_db(predict(net, grid), field.gradient(grid))
     assert not result.diverged and len(result.losses) >= 2
     assert after < before - 3.0, (model, before, after)
+
+
+def test_pairs_sampler_gives_fresh_exact_pairs(float64):
+    field = make_field("polymax", 8)
+    sample = field.pairs(dtype=torch.float64)
+    g = torch.Generator().manual_seed(0)
+    (x1, y1), (x2, _) = sample(16, g), sample(16, g)
+    assert x1.shape == (16, 8) and not torch.equal(x1, x2)
+    torch.testing.assert_close(y1, field.gradient(x1), rtol=0, atol=0)

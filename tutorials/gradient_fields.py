@@ -163,21 +163,16 @@ fig.savefig(FIGURES / "gradient_fields.png", dpi=80)
 # ## In higher dimension
 # The same code runs on PolyMax (the paper's maximum of three quadratics, d = 256 or 1024) and
 # on our random families (`"lse"`, convex; `"ridges"`, non-convex). Here a quick look at
-# PolyMax in d = 32 with ≈32k parameters, fresh samples every step.
+# PolyMax in d = 32 with ≈32k parameters, fresh samples every step (`poly.pairs()` is a sampler of
+# training pairs that `fit_field` accepts in place of a fixed data set).
 
 # %%
 poly = make_field("polymax", 32)
 x_test = poly.sample(5000, seed=9)
 
-
-def sampler(n: int, generator: torch.Generator):
-    xb = torch.rand(n, poly.dim, generator=generator, dtype=torch.float64)
-    return xb.float(), poly.gradient(xb).float()
-
-
 for name in ("mgradnet-m", "mlp"):
     net = matched_model(name, poly.dim, 1024 * poly.dim, seed=0)
-    fit_field(net, sampler, steps=200 if FAST else 3000, batch_size=100, lr=1e-2)
+    fit_field(net, poly.pairs(), steps=200 if FAST else 3000, batch_size=100, lr=1e-2)
     db = gradient_error_db(predict(net, x_test.float()), poly.gradient(x_test))
     print(f"PolyMax d=32  {name:11s} params={count_parameters(net)}  {db:.2f} dB")
 

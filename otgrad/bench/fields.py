@@ -172,11 +172,7 @@ def _run_task(task: Task) -> dict:
         fit = fit_field(model, x.float(), field.gradient(x).float(), steps=task.steps,
                         batch_size=task.batch_size, lr=task.lr, seed=task.seed)
     else:
-        def sampler(n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-            xb = field._sample(n, generator)
-            return xb.float(), field._gradient(xb).float()
-
-        fit = fit_field(model, sampler, steps=task.steps, batch_size=task.batch_size,
+        fit = fit_field(model, field.pairs(), steps=task.steps, batch_size=task.batch_size,
                         lr=task.lr, seed=task.seed)
     x_eval = eval_points(field, task.stage)
     pred = predict(model, x_eval.float()).double()

@@ -10,6 +10,7 @@ gradient :math:`\nabla F(x)` (shape ``(n, d)``). The paper's error metric is
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import Tensor
@@ -55,6 +56,19 @@ class GradientField:
             raise ValueError(f"n must be a positive integer; got {n!r}")
         generator = torch.Generator().manual_seed(int(seed))
         return self._sample(n, generator).to(dtype or torch.get_default_dtype())
+
+    def pairs(
+        self, dtype: torch.dtype = torch.float32
+    ) -> Callable[[int, torch.Generator], tuple[Tensor, Tensor]]:
+        r"""A sampler of fresh training pairs :math:`(x, \nabla F(x))` for
+        :func:`otgrad.regress.fit_field`: ``(batch_size, generator) -> (x, y)``, cast to ``dtype``
+        (computed in float64)."""
+
+        def sample(n: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+            x = self._sample(n, generator)
+            return x.to(dtype), self._gradient(x).to(dtype)
+
+        return sample
 
     def potential(self, x: ArrayLike) -> ArrayLike:
         """:math:`F(x)`, shape ``(n,)``."""
