@@ -264,8 +264,13 @@ _POT_FITTERS: dict[str, Callable[..., FittedMap]] = {
     "kernel": _fit_kernel,
     "ssnb": _fit_ssnb,
 }
-#: neural reference -> ``model=`` passed to :func:`otgrad.fit_map` (None: fit_map's default)
-_NEURAL: dict[str, str | None] = {"otgrad": None, "icnn": "icnn", "mlp": "mlp"}
+#: neural reference -> default options of :func:`otgrad.fit_map` (the MLP is not a gradient
+#: field, so the W2 dual cannot train it: it uses the Sinkhorn divergence)
+_NEURAL: dict[str, dict[str, Any]] = {
+    "otgrad": {},
+    "icnn": {"model": "icnn"},
+    "mlp": {"model": "mlp", "loss": "sinkhorn"},
+}
 
 #: every baseline name, whether or not its requirements are installed
 METHODS: tuple[str, ...] = (*_POT_FITTERS, *_NEURAL)
@@ -288,10 +293,7 @@ def available() -> list[str]:
 def _fit_neural(name: str, source: Any, target: Any, dim: int, **options: Any) -> FittedMap:
     from . import fit_map  # lazy: fitting imports the nets and losses
 
-    model = _NEURAL[name]
-    if model is not None:
-        options.setdefault("model", model)
-    options.setdefault("progress", False)
+    options = {**_NEURAL[name], "progress": False, **options}
     brenier = fit_map(source, target, **options)
     return FittedMap(name, dim, brenier.transform, brenier.inverse, brenier, options)
 

@@ -133,3 +133,17 @@ def test_bad_inputs(gaussian_pair):
         m.transform(np.zeros((3, 3)))
     with pytest.raises(ValueError, match="2-D"):
         m.transform(np.zeros(2))
+
+
+@pytest.mark.parametrize("name", ["otgrad", "icnn", "mlp"])
+def test_neural_references_through_fit_map(name, gaussian_pair):
+    xs, yt, x_test, true = gaussian_pair
+    m = baselines.fit(name, xs, yt, steps=20, batch_size=128, seed=0)
+    assert m.name == name and m.dim == 2
+    out = m.transform(x_test)
+    assert isinstance(out, torch.Tensor) and out.dtype == torch.float64
+    assert isinstance(m.transform(x_test.numpy()), np.ndarray)
+    assert metrics.l2_uvp(out, true) < 10.0  # fit_map starts at the Gaussian map
+    if name != "mlp":  # gradient nets are invertible
+        back = m.inverse(m.transform(x_test[:20]))
+        torch.testing.assert_close(back, x_test[:20], rtol=0, atol=1e-4)
