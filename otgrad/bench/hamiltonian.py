@@ -244,6 +244,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", nargs="+", default=None, metavar="SYSTEM")
     parser.add_argument("--out", default="benchmarks/results", help="output folder")
     parser.add_argument("--name", default=None, help="results file stem")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep finished runs in OUT/.NAME_runs.jsonl and skip them on restart")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -253,6 +255,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = args.name or ("hamiltonian_quick" if args.quick else "hamiltonian")
+    cache = out / f".{stem}_runs.jsonl" if args.resume else None
     search: list[dict] = []
     final: list[dict] = []
     summaries: list[dict] = []
@@ -261,14 +264,14 @@ def run(args: argparse.Namespace) -> int:
         models = models_for(s.make())
         if s.search_steps:
             runs = run_tasks([Task(s, m, 0, lr, s.search_steps, "search") for m in models
-                              for lr in LR_GRID], _run_task, args.jobs)
+                              for lr in LR_GRID], _run_task, args.jobs, cache)
             search += runs
             lrs = {m: min((r for r in runs if r["model"] == m), key=lambda r: r["db"])["lr"]
                    for m in models}
         else:
             lrs = dict.fromkeys(models, 1e-2)
         final += run_tasks([Task(s, m, seed, lrs[m], s.steps, "final") for m in models
-                            for seed in range(s.seeds)], _run_task, args.jobs)
+                            for seed in range(s.seeds)], _run_task, args.jobs, cache)
         summaries.append(_summarise(final, s, lrs))
         complete = s is todo[-1]
         md = _markdown(summaries, machine_info(out), args.quick,
