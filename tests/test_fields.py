@@ -106,3 +106,20 @@ def test_pairs_sampler_gives_fresh_exact_pairs(float64):
     (x1, y1), (x2, _) = sample(16, g), sample(16, g)
     assert x1.shape == (16, 8) and not torch.equal(x1, x2)
     torch.testing.assert_close(y1, field.gradient(x1), rtol=0, atol=0)
+
+
+def test_run_tasks_resumes_from_cache(tmp_path):
+    from otgrad.bench.fields import Task, run_tasks
+
+    tasks = [Task("lse", 4, "mlp", seed, 1e-2, 10, 10, 100, 0, "final") for seed in range(3)]
+    calls = []
+
+    def worker(task):
+        calls.append(task.seed)
+        return {"model": task.model, "seed": task.seed, "db": -float(task.seed), "seconds": 0.0}
+
+    cache = tmp_path / "runs.jsonl"
+    first = run_tasks(tasks, worker, jobs=1, cache=cache)
+    again = run_tasks(tasks, worker, jobs=1, cache=cache)
+    assert sorted(calls) == [0, 1, 2]  # the second call ran nothing
+    assert [r["db"] for r in again] == [r["db"] for r in first] == [0.0, -1.0, -2.0]
