@@ -187,6 +187,7 @@ def _fit_entropic(
     plan, log = ot.sinkhorn(
         ot.unif(len(xs)), ot.unif(len(yt)), ot.dist(xs, yt), eps,
         method="sinkhorn_epsilon_scaling", numItermax=max_iter, stopThr=tol, log=True,
+        warn=False,
     )
     xs_t, yt_t = torch.from_numpy(xs), torch.from_numpy(yt)
     # POT's final potentials are fully absorbed: plan = exp((alpha_i + beta_j - M_ij) / eps)
