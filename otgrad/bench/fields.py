@@ -271,14 +271,14 @@ def settings(quick: bool) -> list[Setting]:
                 note="3 of the paper's 5 seeds"),
         Setting("nonconvex2d", 2, 100, 20_000, 1000, 3, 100_000, lr=5e-3,
                 note="3 of the paper's 5 seeds"),
-        Setting("polymax", 256, 1024 * 256, 3000, 100, 3, search_steps=300,
-                note="3k of 10k steps; lr chosen from the grid by 300-step runs (CPU budget)"),
-        Setting("lse", 32, 1024 * 32, 1500, 100, 3, search_steps=300),
-        Setting("ridges", 32, 1024 * 32, 1500, 100, 3, search_steps=300),
-        Setting("polymax", 1024, 1024 * 1024, 600, 100, 1, lr_from=("polymax", 256),
-                note="600 of 10k steps, 1 seed, lr reused from d=256 (CPU budget)"),
-        Setting("lse", 128, 1024 * 128, 1500, 100, 3, lr_from=("lse", 32)),
-        Setting("ridges", 128, 1024 * 128, 1500, 100, 3, lr_from=("ridges", 32)),
+        Setting("polymax", 256, 1024 * 256, 2000, 100, 3, search_steps=300,
+                note="2k of 10k steps; lr chosen from the grid by 300-step runs (CPU budget)"),
+        Setting("lse", 16, 1024 * 16, 1500, 100, 3, search_steps=300),
+        Setting("ridges", 16, 1024 * 16, 1500, 100, 3, search_steps=300),
+        Setting("polymax", 1024, 1024 * 1024, 500, 100, 1, lr_from=("polymax", 256),
+                note="500 of 10k steps, 1 seed, lr reused from d=256 (CPU budget)"),
+        Setting("lse", 64, 1024 * 64, 1500, 100, 3, lr_from=("lse", 16)),
+        Setting("ridges", 64, 1024 * 64, 1500, 100, 3, lr_from=("ridges", 16)),
     ]
 
 
