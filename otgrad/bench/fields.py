@@ -201,17 +201,18 @@ def _load_cache(cache: Path | None) -> dict[str, dict]:
 
 
 def run_tasks(tasks: list, worker: Callable[[object], dict], jobs: int,
-              cache: Path | None = None) -> list[dict]:
+              cache: Path | None = None, run_missing: bool = True) -> list[dict]:
     """Run ``worker`` over ``tasks`` in ``jobs`` spawned processes (in-process if ``jobs == 1``),
     longest tasks first; results come back in the order of ``tasks``.
 
     With ``cache`` (a JSON-lines file), finished results are appended as they arrive and tasks
     already in the file are not run again, so an interrupted suite resumes where it stopped.
+    With ``run_missing=False`` nothing is run: tasks not in the cache get an empty dict.
     """
     done = _load_cache(cache)
     results: list[dict] = [done.get(_task_key(t), {}) for t in tasks]
     todo = [i for i in range(len(tasks)) if not results[i]]
-    order = sorted(todo, key=lambda i: -tasks[i].steps * tasks[i].params)
+    order = sorted(todo, key=lambda i: -tasks[i].steps * tasks[i].params) if run_missing else []
 
     def finish(i: int, result: dict) -> None:
         results[i] = result
@@ -426,6 +427,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", default=None, help="results file stem (default fields[_quick])")
     parser.add_argument("--resume", action="store_true",
                         help="keep finished runs in OUT/.NAME_runs.jsonl and skip them on restart")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing: write the report from the runs in OUT/.NAME_runs.jsonl")
 
 
 def _lrs_for(s: Setting, models: tuple[str, ...], search: list[dict],
@@ -446,28 +449,50 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = args.name or ("fields_quick" if args.quick else "fields")
-    cache = out / f".{stem}_runs.jsonl" if args.resume else None
+    cache = out / f".{stem}_runs.jsonl" if args.resume or args.report_only else None
     chosen: dict[tuple[str, int], dict[str, float]] = {}
     search: list[dict] = []
     final: list[dict] = []
     summaries: list[dict] = []
+    missing: list[str] = []
     for s in todo:
         print(f"bench fields: {s.field} d={s.dim}", flush=True)
         if s.lr is None and s.lr_from is None:
-            search += run_tasks(_tasks(s, "search", models, {}), _run_task, args.jobs, cache)
+            runs = run_tasks(_tasks(s, "search", models, {}), _run_task, args.jobs, cache,
+                             run_missing=not args.report_only)
+            if not all(runs):
+                missing.append(f"{s.field} d={s.dim}")
+                continue
+            search += runs
+        if s.lr_from is not None and s.lr_from not in chosen:
+            missing.append(f"{s.field} d={s.dim}")
+            continue
         chosen[(s.field, s.dim)] = _lrs_for(s, models, search, chosen)
-        final += run_tasks(_tasks(s, "final", models, chosen[(s.field, s.dim)]), _run_task,
-                           args.jobs, cache)
+        runs = run_tasks(_tasks(s, "final", models, chosen[(s.field, s.dim)]), _run_task,
+                         args.jobs, cache, run_missing=not args.report_only)
+        if not all(runs):
+            missing.append(f"{s.field} d={s.dim}")
+            continue
+        final += runs
         summaries.append(_summarise(final, s, models))
-        _write(out, stem, summaries, search, final, args, start, complete=s is todo[-1])
+        _write(out, stem, summaries, search, final, args, start, complete=s is todo[-1],
+               missing=missing)
+    if missing:
+        _write(out, stem, summaries, search, final, args, start, complete=True, missing=missing)
     return 0
 
 
 def _write(out: Path, stem: str, summaries: list[dict], search: list[dict], final: list[dict],
-           args: argparse.Namespace, start: float, complete: bool) -> None:
+           args: argparse.Namespace, start: float, complete: bool,
+           missing: list[str] | None = None) -> None:
     info = machine_info(out)
     minutes = (time.perf_counter() - start) / 60
+    train_minutes = sum(r["seconds"] for r in search + final) / 60
     md = _markdown(summaries, info, args.quick, minutes, args.jobs)
+    md += (f"\nSum of the training times of all {len(search) + len(final)} runs: "
+           f"{train_minutes:.1f} min (one torch thread each).\n")
+    if missing:
+        md += f"\n**Not run (time budget): {', '.join(missing)}.**\n"
     if not complete:
         md += "\n**Incomplete: the run is still going (or was stopped).**\n"
     else:
@@ -476,6 +501,7 @@ def _write(out: Path, stem: str, summaries: list[dict], search: list[dict], fina
     runs = [{k: v for k, v in r.items() if k != "prediction"} for r in search + final]
     (out / f"{stem}.json").write_text(json.dumps(
         {"machine": info, "quick": args.quick, "complete": complete, "minutes": minutes,
+         "train_minutes": train_minutes, "missing": missing or [],
          "lr_grid": LR_GRID, "summaries": summaries, "runs": runs}, indent=1))
     _figure(final, summaries, out / f"{stem}.png")
 
