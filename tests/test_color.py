@@ -74,3 +74,7 @@ def test_unknown_method():
     img = color.synthetic_image((4, 4))
     with pytest.raises(ValueError, match="unknown colour-transfer method"):
         color.fit_color_transfer(img, img, "histogram")
+
+
+def test_all_names_exist():
+    assert all(hasattr(color, name) for name in color.__all__)

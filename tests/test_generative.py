@@ -161,3 +161,9 @@ def test_fit_generator_moons_round_trip():
 def test_fit_generator_bad_reference():
     with pytest.raises(ValueError, match="unknown reference"):
         fit_generator(np.zeros((10, 2)), reference="uniform")
+
+
+def test_all_names_exist():
+    from otgrad import generative
+
+    assert all(hasattr(generative, name) for name in generative.__all__)

@@ -142,3 +142,7 @@ def test_plot_training_bad_history(history, err):
 def test_bad_points():
     with pytest.raises(ValueError, match=r"shape \(n, d\)"):
         plot.plot_samples(np.zeros(5), np.zeros((5, 2)))
+
+
+def test_all_names_exist():
+    assert all(hasattr(plot, name) for name in plot.__all__)
