@@ -61,7 +61,8 @@ print(source.shape, target.shape)
 # moments and trains the residual of an mGradNet-M.
 
 # %%
-T = otgrad.fit_map(source, target, model="mgradnet-m", steps=STEPS, seed=0, progress=False)
+T = otgrad.fit_map(source, target, model="mgradnet-m", steps=STEPS, lr=1e-2, seed=0,
+                   progress=False)
 print(T)
 
 # %% [markdown]
