@@ -11,6 +11,7 @@ from torch import Tensor, nn
 
 from ._quadrature import gauss_legendre
 from ._validation import check_points
+from .nets.base import GradientNet
 
 __all__ = [
     "MonotonicityReport",
@@ -38,6 +39,8 @@ def jacobian(net: Field, x: Tensor) -> Tensor:
     torch.Size([5, 3, 3])
     """
     check_points(x, "x")
+    if isinstance(net, GradientNet):
+        return net.jacobian(x)
 
     def single(xi: Tensor) -> Tensor:
         return net(xi.unsqueeze(0)).squeeze(0)

@@ -176,10 +176,12 @@ def test_unknown_names():
         otgrad.nets.MGradNetC(2, activation="softmax")
 
 
-def test_jacobian_matches_autograd(float64):
-    net = otgrad.nets.MGradNetC(3, width=5)
-    x = torch.randn(4, 3)
-    J = otgrad.jacobian(net, x)
-    for i in range(4):
-        Ji = torch.autograd.functional.jacobian(lambda v: net(v[None])[0], x[i])
-        assert torch.allclose(J[i], Ji, atol=1e-12)
+@pytest.mark.parametrize("name", list(NETS))
+def test_jacobian_matches_autograd(name, float64):
+    for act in _activations(name) if name not in ("icnn", "mlp") else [None]:
+        net = _build(name, 3, act, linear=True) if name != "icnn" else _build(name, 3)
+        x = torch.randn(4, 3)
+        J = otgrad.jacobian(net, x)
+        for i in range(4):
+            Ji = torch.autograd.functional.jacobian(lambda v: net(v[None])[0], x[i])
+            assert torch.allclose(J[i], Ji, atol=1e-10), (name, act)

@@ -62,6 +62,15 @@ class GradientActivation(nn.Module):
         r""":math:`\Psi(z)` summed over the last axis, shape ``z.shape[:-1]``."""
         raise NotImplementedError
 
+    def jacobian_terms(self, z: Tensor) -> tuple[Tensor, list[tuple[Tensor, Tensor]]]:
+        r"""Structure of :math:`J_\sigma(z) = \mathrm{diag}(D) - \sum_r s_r\,u_r u_r^\top`.
+
+        Returns ``D`` (shape of ``z``) and the list of rank-one terms ``(s_r, u_r)`` with ``s_r``
+        broadcastable to ``z.shape[:-1] + (1,)``; used for closed-form network Jacobians.
+        """
+        t = torch.ones_like(z)
+        return torch.func.jvp(self.forward, (z,), (t,))[1], []
+
     def _scale(self, raw: Tensor) -> Tensor:
         return F.softplus(raw) if self.monotone else raw
 
@@ -140,6 +149,10 @@ class Softmax(GradientActivation):
     def forward(self, z: Tensor) -> Tensor:
         return torch.softmax(z, dim=-1)
 
+    def jacobian_terms(self, z: Tensor) -> tuple[Tensor, list[tuple[Tensor, Tensor]]]:
+        p = torch.softmax(z, dim=-1)
+        return p, [(torch.ones_like(p[..., :1]), p)]
+
     def potential(self, z: Tensor) -> Tensor:
         return torch.logsumexp(z, dim=-1)
 
@@ -161,6 +174,11 @@ class WeightedSoftmax(GradientActivation):
     def forward(self, z: Tensor) -> Tensor:
         a, b = self._scale(self.raw_a), self._scale(self.raw_b)
         return a * torch.softmax(z, dim=-1) - b * torch.softmax(-z, dim=-1)
+
+    def jacobian_terms(self, z: Tensor) -> tuple[Tensor, list[tuple[Tensor, Tensor]]]:
+        a, b = self._scale(self.raw_a), self._scale(self.raw_b)
+        p, q = torch.softmax(z, dim=-1), torch.softmax(-z, dim=-1)
+        return a * p + b * q, [(a, p), (b, q)]
 
     def potential(self, z: Tensor) -> Tensor:
         a, b = self._scale(self.raw_a)[..., 0], self._scale(self.raw_b)[..., 0]

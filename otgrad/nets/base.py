@@ -95,6 +95,10 @@ class GradientNet(nn.Module):
     def _potential(self, x: Tensor) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} has no potential")
 
+    def _field_jacobian(self, x: Tensor) -> Tensor | None:
+        """Closed-form Jacobian of ``_field``, ``(n, d, d)``, or ``None`` (use autograd)."""
+        return None
+
     # -- public -----------------------------------------------------------------------------
     @property
     def strongly_convex(self) -> bool:
@@ -112,6 +116,15 @@ class GradientNet(nn.Module):
         check_points(x, "x", self.dim)
         out = self._potential(x) + x @ self.bias
         return out if self.linear is None else out + self.linear.potential(x)
+
+    def jacobian(self, x: Tensor) -> Tensor:
+        r"""Jacobian :math:`J_f(x)`, ``(n, d, d)``: closed form where the architecture has one,
+        else ``torch.func.vmap(jacrev)``."""
+        check_points(x, "x", self.dim)
+        J = self._field_jacobian(x)
+        if J is None:
+            return torch.func.vmap(torch.func.jacrev(lambda v: self(v[None])[0]))(x)
+        return J if self.linear is None else J + self.linear.matrix
 
     def config(self) -> dict[str, Any]:
         """Constructor arguments, enough to rebuild the net with ``type(net)(**config)``."""

@@ -86,6 +86,11 @@ class _Cascaded(GradientNet):
     def _field(self, x: Tensor) -> Tensor:
         return self._phi(x @ self.W.T) @ self.W
 
+    def _field_jacobian(self, x: Tensor) -> Tensor:
+        u = x @ self.W.T  # phi acts unit by unit, so one forward-mode pass gives phi'(u)
+        dphi = torch.func.jvp(self._phi, (u,), (torch.ones_like(u),))[1]
+        return torch.matmul(self.W.T, dphi.unsqueeze(-1) * self.W)
+
     def _potential(self, x: Tensor) -> Tensor:
         return integrate_elementwise(self._phi, x @ self.W.T, *self.quadrature).sum(-1)
 

@@ -72,6 +72,18 @@ class _Modular(GradientNet):
         s = self.act(self._pre(x)) * self.alpha[:, None]
         return torch.einsum("nkh,khd->nd", s, self.W)
 
+    def _field_jacobian(self, x: Tensor) -> Tensor:
+        # sum_k alpha_k beta_k W_k^T (diag(D_k) - sum_r s_r u_r u_r^T) W_k
+        scale = (self.alpha * self.beta)[:, None]
+        diag, low_rank = self.act.jacobian_terms(self._pre(x))
+        W = self.W.reshape(-1, self.dim)  # (K h, d)
+        weighted = (diag * scale).reshape(x.shape[0], -1, 1) * W  # (n, K h, d)
+        J = torch.matmul(W.T, weighted)
+        for s, u in low_rank:
+            v = torch.einsum("nkh,khd->nkd", u, self.W)
+            J = J - torch.einsum("nkd,nke->nde", v * (s * scale), v)
+        return J
+
     def _potential(self, x: Tensor) -> Tensor:
         return (self.act.potential(self._pre(x)) * (self.alpha / self.beta)).sum(-1)
 
