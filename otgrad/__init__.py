@@ -16,7 +16,6 @@ from .analysis import (
     jacobian,
     path_potential,
 )
-
 from .fit import TrainingDivergedError, fit_map, gaussian_map
 from .maps import BrenierMap, load
 

@@ -30,7 +30,8 @@ def sinkhorn_loss(x: Tensor, y: Tensor, blur: float = 0.05, scaling: float = 0.8
     .. math::
 
         S_\varepsilon(\alpha, \beta) = \mathrm{OT}_\varepsilon(\alpha, \beta)
-        - \tfrac12\mathrm{OT}_\varepsilon(\alpha, \alpha) - \tfrac12\mathrm{OT}_\varepsilon(\beta, \beta),
+        - \tfrac12\mathrm{OT}_\varepsilon(\alpha, \alpha)
+        - \tfrac12\mathrm{OT}_\varepsilon(\beta, \beta),
 
     with uniform weights, cost :math:`\tfrac12\|x-y\|^2` (geomloss ``p=2``) and
     :math:`\varepsilon = \mathrm{blur}^2`. ``scaling`` trades accuracy for speed in

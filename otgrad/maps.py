@@ -1,7 +1,8 @@
 r"""``BrenierMap``: a gradient network between standardised coordinates, with transform,
 inverse, potential, conjugate, Jacobian and save/load.
 
-With scalar affine standardisation :math:`\tilde x = (x - m_s)/s_s`, :math:`\tilde y = (y - m_t)/s_t`
+With scalar affine standardisation :math:`\tilde x = (x - m_s)/s_s`,
+:math:`\tilde y = (y - m_t)/s_t`
 and a net :math:`f = \nabla F` on standardised coordinates, the map in data coordinates is
 
 .. math::
@@ -134,7 +135,8 @@ class BrenierMap(nn.Module):
             return to_like(self.potential_tensor(t), x)
 
     def conjugate(self, y: ArrayLike, **inverse_kwargs: Any) -> ArrayLike:
-        r""":math:`\Phi^*(y) = \langle x^\star, y\rangle - \Phi(x^\star)`, :math:`x^\star = T^{-1}(y)`."""
+        r"""Convex conjugate :math:`\Phi^*(y) = \langle x^\star, y\rangle - \Phi(x^\star)`,
+        :math:`x^\star = T^{-1}(y)`."""
         t = self._prepare(y, "y")
         x = self._prepare(self.inverse(t, **inverse_kwargs), "x")
         with torch.no_grad():
@@ -175,7 +177,8 @@ def load(path: str | Path, device: torch.device | str | None = None) -> BrenierM
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:
-        raise ValueError(f"{path} is not a readable otgrad map file ({type(err).__name__})") from err
+        kind = type(err).__name__
+        raise ValueError(f"{path} is not a readable otgrad map file ({kind})") from err
     if not isinstance(blob, dict) or blob.get("format") != _FORMAT:
         raise ValueError(f"{path} is not an otgrad map file (format tag missing)")
     if blob.get("version") != _VERSION:

@@ -183,5 +183,5 @@ def test_jacobian_matches_autograd(name, float64):
         x = torch.randn(4, 3)
         J = otgrad.jacobian(net, x)
         for i in range(4):
-            Ji = torch.autograd.functional.jacobian(lambda v: net(v[None])[0], x[i])
+            Ji = torch.autograd.functional.jacobian(lambda v, f=net: f(v[None])[0], x[i])
             assert torch.allclose(J[i], Ji, atol=1e-10), (name, act)
