@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check otgrad tests tutorials benchmarks
 
 tutorials: $(STAMP)
-	OTGRAD_FAST=1 $(PY) -m otgrad.tutorials_runner
+	OTGRAD_FAST=1 $(PY) tutorials/run_all.py
 
 bench-quick: $(STAMP)
 	$(VENV)/bin/otgrad bench maps --quick
