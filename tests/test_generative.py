@@ -106,6 +106,22 @@ def test_density_integrates_to_one_on_grid(float64):
     assert abs(q.sum() * cell - 1.0) < 0.01
 
 
+def test_stochastic_log_prob_within_stated_error(float64):
+    """log_prob(method="stochastic") differs from the exact density only by the log-det error,
+    which stays within 4 reported standard errors of the Cholesky value."""
+    model = BrenierGenerator(_net(4, init_scale=2.0))
+    y = model.sample(30, seed=5)
+    exact = model.log_prob(y)
+    x = torch.from_numpy(model.encode(y))
+    est = stochastic_log_det(model.map, x, probes=16, steps=4, seed=3)
+    got = model.log_prob(y, method="stochastic", probes=16, steps=4, seed=3)
+    np.testing.assert_allclose(got, model.reference_log_prob(x.numpy()) - est.value.numpy(),
+                               atol=1e-10)
+    assert np.all(np.abs(got - exact) <= 4 * est.stderr.numpy() + 1e-8)
+    np.testing.assert_allclose(model.log_det_jacobian(x.numpy(), method="stochastic", seed=3,
+                                                      probes=16, steps=4), est.value.numpy())
+
+
 def test_sample_encode_round_trip(float64):
     model = BrenierGenerator(_net(2, init_scale=2.0))
     y = model.sample(100, seed=3)
