@@ -123,7 +123,9 @@ def _markdown(rows: list[dict], names: list[str], meta: dict) -> str:
             lines.append(f"| {name} | {label} | " + " | ".join(cells) + " |")
     machine = meta["machine"]
     lines += ["", f"Machine: {machine['platform']}, {machine['cpus']} CPUs, torch "
-                  f"{machine['torch']}, {machine['threads']} thread(s); commit {meta['commit']}."]
+                  f"{machine['torch']}, {machine['threads']} thread(s); commit {meta['commit']}. "
+                  f"Total wall time {meta['wall_s'] / 60:.1f} min; fit times are wall-clock "
+                  "seconds (on a shared machine they include waiting for the CPU)."]
     return "\n".join(lines) + "\n"
 
 
@@ -176,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.seeds, args.steps, args.train, args.test, args.grid = 1, 100, 1000, 500, 40
     torch.set_num_threads(args.threads)
+    start = time.perf_counter()
     rows, models = [], {}
     for name in args.datasets:
         models[name] = {}
@@ -188,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"S {row['sinkhorn']:.4f}  loglik {row['loglik']}  ({row['fit_s']:.1f} s)",
                       flush=True)
     meta = {"train": args.train, "test": args.test, "steps": args.steps, "seeds": args.seeds,
-            "lr": args.lr,
+            "lr": args.lr, "wall_s": time.perf_counter() - start,
             "machine": _machine(), "commit": _commit()}
     args.out.mkdir(parents=True, exist_ok=True)
     stem = "generative_quick" if args.quick else "generative"
