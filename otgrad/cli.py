@@ -24,7 +24,7 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--loss", default="dual", choices=list(LOSSES))
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--batch-size", type=int, default=512)
-    p.add_argument("--lr", type=float, default=1e-2)
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate (default: per loss)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: auto)")
     p.add_argument("--key", default=None, help="array name inside .npz files")

@@ -32,7 +32,7 @@ from .losses import LOSSES, make_loss
 from .maps import BrenierMap
 from .nets import GradientNet, make
 
-__all__ = ["TrainingDivergedError", "fit_map", "gaussian_map"]
+__all__ = ["LOSS_DEFAULTS", "TrainingDivergedError", "fit_map", "gaussian_map"]
 
 Sampler = Callable[[int], Any]
 
@@ -235,6 +235,15 @@ class _SampleObjective:
         return self._loss(x[:n], y[:n])
 
 
+#: per-loss defaults of ``fit_map`` (chosen by ``benchmarks/sweep_defaults.py``)
+LOSS_DEFAULTS: dict[str, dict[str, float]] = {
+    "dual": {"lr": 1e-2, "init_scale": 0.5},
+    "sinkhorn": {"lr": 3e-4, "init_scale": 0.05},
+    "emd": {"lr": 3e-4, "init_scale": 0.05},
+    "sliced": {"lr": 1e-3, "init_scale": 0.05},
+}
+
+
 # -- the training loop --------------------------------------------------------------------------
 def fit_map(
     source: ArrayLike | Sampler,
@@ -243,7 +252,7 @@ def fit_map(
     loss: str = "dual",
     steps: int = 1500,
     batch_size: int = 512,
-    lr: float = 1e-2,
+    lr: float | None = None,
     seed: int = 0,
     device: torch.device | str | None = None,
     progress: bool = True,
@@ -252,8 +261,8 @@ def fit_map(
     init: str | None = "gaussian",
     model_kwargs: dict[str, Any] | None = None,
     loss_kwargs: dict[str, Any] | None = None,
-    blur: tuple[float, float] = (1.0, 0.05),
-    init_scale: float = 0.5,
+    blur: tuple[float, float] = (1.0, 0.2),
+    init_scale: float | None = None,
     eval_every: int = 50,
     patience: int = 10,
     newton_steps: int = 4,
@@ -277,8 +286,13 @@ def fit_map(
         "dual" (default; :math:`W_2` dual with Newton conjugates), "sinkhorn" (debiased,
         blur annealed from ``blur[0]`` to ``blur[1]`` in standardised units over the first half
         of training), "emd" (exact :math:`\tfrac12W_2^2` per batch, POT) or "sliced".
-    steps, batch_size, lr : int, int, float
-        Optimiser steps, points per side per step, peak Adam learning rate.
+    steps, batch_size : int
+        Optimiser steps and points per side per step.
+    lr : float, optional
+        Peak Adam learning rate. Default per loss (:data:`LOSS_DEFAULTS`): ``1e-2`` for the
+        dual, whose gradients are exact given the conjugates, ``3e-4`` (``1e-3`` sliced) for
+        the minibatch sample losses, whose noisy gradients Adam would otherwise turn into
+        full-size random steps (``benchmarks/results/sweep_defaults.md``).
     seed : int
         Seeds the initialisation, the minibatches and the validation split.
     device : str or torch.device, optional
@@ -293,8 +307,10 @@ def fit_map(
         Start at the Gaussian map between the samples' moments.
     model_kwargs, loss_kwargs : dict, optional
         Extra constructor options for the net, and options of the sample loss.
-    init_scale : float
-        Initial size of the non-linear residual.
+    init_scale : float, optional
+        Initial size of the non-linear residual. Default per loss: ``0.5`` for the dual (a
+        large residual trains faster and the dual corrects it), ``0.05`` for sample losses
+        (which start close to the Gaussian map and cannot pull a large residual back).
     eval_every, patience : int
         Validation period (steps) and early-stopping patience (evaluations).
     newton_steps : int
@@ -322,6 +338,8 @@ def fit_map(
     (500, 2)
     """
     loss = check_choice(loss, LOSSES, "loss")
+    lr = LOSS_DEFAULTS[loss]["lr"] if lr is None else lr
+    init_scale = LOSS_DEFAULTS[loss]["init_scale"] if init_scale is None else init_scale
     init = None if init is None else check_choice(init, ("gaussian",), "init")
     if steps < 1 or batch_size < 2:
         raise ValueError(f"steps must be >= 1 and batch_size >= 2; got {steps}, {batch_size}")

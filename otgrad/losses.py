@@ -24,7 +24,7 @@ LOSSES = ("sinkhorn", "emd", "sliced", "dual")
 SampleLoss = Callable[[Tensor, Tensor], Tensor]
 
 
-def sinkhorn_loss(x: Tensor, y: Tensor, blur: float = 0.05, scaling: float = 0.8) -> Tensor:
+def sinkhorn_loss(x: Tensor, y: Tensor, blur: float = 0.05, scaling: float = 0.5) -> Tensor:
     r"""Debiased Sinkhorn divergence (Feydy et al., AISTATS 2019) with geomloss,
 
     .. math::

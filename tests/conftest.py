@@ -1,4 +1,8 @@
-"""Shared fixtures: a fixed seed, float64 where accuracy is asserted, few threads on CI."""
+"""Shared fixtures: a fixed seed, float64 where accuracy is asserted, one torch thread.
+
+One thread by default: small-tensor tests on a loaded 2-core machine run several times slower
+with two threads (oversubscription); set OTGRAD_TEST_THREADS to change it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-torch.set_num_threads(int(os.environ.get("OTGRAD_TEST_THREADS", "2")))
+torch.set_num_threads(int(os.environ.get("OTGRAD_TEST_THREADS", "1")))
 
 
 @pytest.fixture(autouse=True)
