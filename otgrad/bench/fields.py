@@ -4,7 +4,9 @@ Every model (mGradNet-C/-M, GradNet-C/-M, ICNN gradient, ICGN, MLP field, gradie
 is trained on every field by Adam on the squared error, with parameter counts matched within 10 %
 and the error reported in dB, :math:`10\log_{10}\mathrm{mean}\|\hat f - \nabla F\|^2`, as mean ± std
 over training seeds. Runs are independent tasks spread over ``--jobs`` worker processes (one torch
-thread each). Writes ``benchmarks/results/fields.{md,json,png}``.
+thread each). Three sizes (:func:`settings`): the default (about an hour on two cores) writes
+``benchmarks/results/fields.{md,json,png}``, ``--protocol`` (the paper's sizes, hours) writes
+``fields_protocol.*`` and ``--quick`` (the CI smoke run, minutes) ``fields_quick.*``.
 """
 
 from __future__ import annotations
@@ -12,14 +14,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
-import subprocess
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -32,18 +29,24 @@ from ..nets.icgn import ICGN
 from ..nets.scalar import GradMLP
 from ..problems.fields import GradientField, make_field
 from ..regress import count_parameters, fit_field, predict
+from . import _common
+from ._common import machine_info
 
 __all__ = [
     "BASELINES",
     "GRADNETS",
     "MODELS",
     "add_arguments",
+    "MODES",
     "build_model",
     "machine_info",
+    "machine_line",
     "matched_model",
     "run",
     "run_tasks",
+    "settings",
     "width_for_parameters",
+    "zero_field_db",
 ]
 
 GRADNETS = ("mgradnet-c", "mgradnet-m", "gradnet-c", "gradnet-m")
@@ -180,56 +183,17 @@ def _run_task(task: Task) -> dict:
     out = {**asdict(task), "db": db, "n_params": count_parameters(model),
            "seconds": fit.seconds, "final_loss": fit.losses[-1] if fit.losses else None,
            "diverged": fit.diverged}
-    if task.keep_prediction:
-        out["prediction"] = pred.numpy().tolist()
+    if task.keep_prediction:  # 7 decimals: far below the errors measured, half the JSON size
+        out["prediction"] = np.round(pred.numpy(), 7).tolist()
     return out
-
-
-def _init_worker() -> None:
-    torch.set_num_threads(1)
-
-
-def _task_key(task: object) -> str:
-    return json.dumps(asdict(task), sort_keys=True)  # type: ignore[call-overload]
-
-
-def _load_cache(cache: Path | None) -> dict[str, dict]:
-    if cache is None or not cache.exists():
-        return {}
-    lines = cache.read_text().splitlines()
-    return {entry["key"]: entry["result"] for entry in map(json.loads, lines) if entry}
 
 
 def run_tasks(tasks: list, worker: Callable[[object], dict], jobs: int,
               cache: Path | None = None, run_missing: bool = True) -> list[dict]:
-    """Run ``worker`` over ``tasks`` in ``jobs`` spawned processes (in-process if ``jobs == 1``),
-    longest tasks first; results come back in the order of ``tasks``.
-
-    With ``cache`` (a JSON-lines file), finished results are appended as they arrive and tasks
-    already in the file are not run again, so an interrupted suite resumes where it stopped.
-    With ``run_missing=False`` nothing is run: tasks not in the cache get an empty dict.
-    """
-    done = _load_cache(cache)
-    results: list[dict] = [done.get(_task_key(t), {}) for t in tasks]
-    todo = [i for i in range(len(tasks)) if not results[i]]
-    order = sorted(todo, key=lambda i: -tasks[i].steps * tasks[i].params) if run_missing else []
-
-    def finish(i: int, result: dict) -> None:
-        results[i] = result
-        _progress(result)
-        if cache is not None:
-            with cache.open("a") as fh:
-                fh.write(json.dumps({"key": _task_key(tasks[i]), "result": result}) + "\n")
-
-    if jobs <= 1 or len(order) <= 1:
-        for i in order:
-            finish(i, worker(tasks[i]))
-        return results
-    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker) as ex:
-        futures = {ex.submit(worker, tasks[i]): i for i in order}
-        for fut in as_completed(futures):
-            finish(futures[fut], fut.result())
-    return results
+    """:func:`otgrad.bench._common.run_tasks`, longest runs (steps × parameters) first, with
+    this suite's progress lines."""
+    return _common.run_tasks(tasks, worker, jobs, cache, run_missing,
+                             cost=lambda t: t.steps * t.params, progress=_progress)
 
 
 def _progress(r: dict) -> None:
@@ -256,9 +220,19 @@ class Setting:
     note: str = ""
 
 
-def settings(quick: bool) -> list[Setting]:
-    """The runs of ``bench fields`` (full or ``--quick``), with every reduction stated."""
-    if quick:
+MODES = ("quick", "full", "protocol")
+
+
+def settings(mode: str = "full") -> list[Setting]:
+    """The runs of ``bench fields`` in ``mode``, with every reduction from the paper stated.
+
+    ``"full"`` (the default; results in ``benchmarks/results/fields.md``) runs every task, model
+    and three seeds, with PolyMax trained 2,000 (d = 256) and 500 (d = 1024) of the paper's
+    10,000 steps, so that it fits in about an hour on two CPU cores. ``"protocol"`` uses the
+    paper's sizes throughout (five 2-D seeds, 10,000 PolyMax steps, learning rates searched at
+    both PolyMax sizes): several hours on two cores. ``"quick"`` is the CI smoke run.
+    """
+    if mode == "quick":
         return [
             Setting("convex2d", 2, 100, 2000, 1000, 1, 100_000, lr=5e-3, note="2k of 20k steps"),
             Setting("nonconvex2d", 2, 100, 2000, 1000, 1, 100_000, lr=5e-3, note="2k of 20k steps"),
@@ -267,29 +241,45 @@ def settings(quick: bool) -> list[Setting]:
             Setting("polymax", 64, 1024 * 64, 200, 100, 1, lr=1e-2,
                     note="d=64 stand-in, 200 steps"),
         ]
-    return [
-        Setting("convex2d", 2, 100, 20_000, 1000, 3, 100_000, lr=5e-3,
-                note="3 of the paper's 5 seeds"),
-        Setting("nonconvex2d", 2, 100, 20_000, 1000, 3, 100_000, lr=5e-3,
-                note="3 of the paper's 5 seeds"),
-        Setting("polymax", 256, 1024 * 256, 2000, 100, 3, search_steps=300,
-                note="2k of 10k steps; lr chosen from the grid by 300-step runs (CPU budget)"),
-        Setting("lse", 16, 1024 * 16, 1500, 100, 3, search_steps=300),
-        Setting("ridges", 16, 1024 * 16, 1500, 100, 3, search_steps=300),
-        Setting("polymax", 1024, 1024 * 1024, 500, 100, 1, lr_from=("polymax", 256),
-                note="500 of 10k steps, 1 seed, lr reused from d=256 (CPU budget)"),
-        Setting("lse", 64, 1024 * 64, 1500, 100, 3, lr_from=("lse", 16)),
-        Setting("ridges", 64, 1024 * 64, 1500, 100, 3, lr_from=("ridges", 16)),
-    ]
+    if mode == "full":
+        return [
+            Setting("convex2d", 2, 100, 20_000, 1000, 3, 100_000, lr=5e-3,
+                    note="3 of the paper's 5 seeds"),
+            Setting("nonconvex2d", 2, 100, 20_000, 1000, 3, 100_000, lr=5e-3,
+                    note="3 of the paper's 5 seeds"),
+            Setting("polymax", 256, 1024 * 256, 2000, 100, 3, search_steps=300,
+                    note="2k of 10k steps; lr chosen from the grid by 300-step runs (CPU budget)"),
+            Setting("lse", 16, 1024 * 16, 1500, 100, 3, search_steps=300),
+            Setting("ridges", 16, 1024 * 16, 1500, 100, 3, search_steps=300),
+            Setting("polymax", 1024, 1024 * 1024, 500, 100, 3, lr_from=("polymax", 256),
+                    note="500 of 10k steps, lr reused from d=256 (CPU budget)"),
+            Setting("lse", 64, 1024 * 64, 1500, 100, 3, lr_from=("lse", 16)),
+            Setting("ridges", 64, 1024 * 64, 1500, 100, 3, lr_from=("ridges", 16)),
+        ]
+    if mode == "protocol":
+        return [
+            Setting("convex2d", 2, 100, 20_000, 1000, 5, 100_000, lr=5e-3),
+            Setting("nonconvex2d", 2, 100, 20_000, 1000, 5, 100_000, lr=5e-3),
+            Setting("polymax", 256, 1024 * 256, 10_000, 100, 3, search_steps=2000,
+                    note="lr chosen from the grid by 2k-step runs"),
+            Setting("lse", 16, 1024 * 16, 1500, 100, 3, search_steps=300),
+            Setting("ridges", 16, 1024 * 16, 1500, 100, 3, search_steps=300),
+            Setting("polymax", 1024, 1024 * 1024, 10_000, 100, 3, search_steps=2000,
+                    note="lr chosen from the grid by 2k-step runs"),
+            Setting("lse", 64, 1024 * 64, 1500, 100, 3, lr_from=("lse", 16)),
+            Setting("ridges", 64, 1024 * 64, 1500, 100, 3, lr_from=("ridges", 16)),
+        ]
+    raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
 
 
 def _tasks(s: Setting, stage: str, models: Iterable[str], lrs: dict[str, float]) -> list[Task]:
     if stage == "search":
         return [Task(s.field, s.dim, m, 0, lr, s.search_steps, s.batch_size, s.params, s.n_train,
                      "search") for m in models for lr in LR_GRID]
+    # seed-major, so that a stopped run has whole seeds (every model) done
     return [Task(s.field, s.dim, m, seed, lrs[m], s.steps, s.batch_size, s.params, s.n_train,
                  "final", keep_prediction=(s.dim == 2 and seed == 0))
-            for m in models for seed in range(s.seeds)]
+            for seed in range(s.seeds) for m in models]
 
 
 def _choose_lrs(search: list[dict], setting: Setting) -> dict[str, float]:
@@ -315,32 +305,37 @@ def _summarise(final: list[dict], s: Setting, models: tuple[str, ...]) -> dict:
     best_g = min(family, key=lambda m: rows[m]["db_mean"]) if family else None
     best_b = min(base, key=lambda m: rows[m]["db_mean"]) if base else None
     margin = rows[best_b]["db_mean"] - rows[best_g]["db_mean"] if best_g and best_b else None
+    field = _field(s.field, s.dim)
+    x_eval = eval_points(field, "final")
     return {"field": s.field, "dim": s.dim, "setting": asdict(s), "models": rows,
-            "best_gradnet": best_g, "best_baseline": best_b, "margin_db": margin}
+            "best_gradnet": best_g, "best_baseline": best_b, "margin_db": margin,
+            "zero_db": zero_field_db(field.gradient(x_eval))}
+
+
+def zero_field_db(true: torch.Tensor) -> float:
+    r"""The error of predicting zero, :math:`10\log_{10}\mathrm{mean}\|\nabla F\|^2` dB: the
+    scale against which a model's dB is read (0 dB for the unit-normalised high-d fields)."""
+    return gradient_error_db(torch.zeros_like(true), true)
+
+
+def machine_line(info: dict, jobs: int, minutes: float | None) -> str:
+    """The results files' machine line; ``minutes=None`` for a report from cached runs."""
+    when = ("report written from cached runs (`--report-only`)" if minutes is None
+            else f"total {minutes:.1f} min")
+    return (f"Machine: {info['platform']}, {info['cpu_count']} CPUs, torch {info['torch']}, "
+            f"commit `{info['git_commit'][:10]}`, {jobs} worker processes, {when}.")
 
 
 # --------------------------------------------------------------------------- reporting
-def machine_info(repo: str | Path = ".") -> dict:
-    """Platform, CPU count, torch version and the git commit of ``repo``, for the results JSON."""
-    try:
-        commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
-                                text=True, check=False).stdout.strip()
-    except OSError:
-        commit = ""
-    return {"platform": platform.platform(), "processor": platform.processor(),
-            "cpu_count": os.cpu_count(), "torch": torch.__version__,
-            "python": platform.python_version(),
-            "git_commit": commit, "date_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}
-
-
 PAPER_DB = {("convex2d", 2): {"mgradnet-c": -49.05, "mgradnet-m": -48.65},
             ("nonconvex2d", 2): {"gradnet-c": -42.17, "gradnet-m": -39.53},
             ("polymax", 256): {"mgradnet-c": -10.64, "mgradnet-m": -11.30},
             ("polymax", 1024): {"mgradnet-c": -8.75, "mgradnet-m": -10.42}}
 
 
-def _markdown(summaries: list[dict], info: dict, quick: bool, minutes: float, jobs: int) -> str:
-    flag = " --quick" if quick else ""
+def _markdown(summaries: list[dict], info: dict, mode: str, minutes: float | None,
+              jobs: int) -> str:
+    flag = "" if mode == "full" else f" --{mode}"
     lines = [f"# Gradient-field benchmark (`otgrad bench fields{flag}`)",
              "",
              "Error in dB, `10 log10 mean ||f(x) - grad F(x)||^2` on held-out points (2-D: the "
@@ -348,9 +343,7 @@ def _markdown(summaries: list[dict], info: dict, quick: bool, minutes: float, jo
              "the four GradNets and four baselines with parameter counts matched within 10 %. "
              "Margin = best baseline − best GradNet (positive: a GradNet wins).",
              "",
-             f"Machine: {info['platform']}, {info['cpu_count']} CPUs, torch {info['torch']}, "
-             f"commit `{info['git_commit'][:10]}`, {jobs} worker processes, "
-             f"total {minutes:.1f} min.", ""]
+             machine_line(info, jobs, minutes), ""]
     for s in summaries:
         st = s["setting"]
         lr_text = f"lr {st['lr']}" if st["lr"] else "lr per model from {1e-2, 1e-3, 1e-4}"
@@ -368,9 +361,10 @@ def _markdown(summaries: list[dict], info: dict, quick: bool, minutes: float, jo
             ref = f"{paper[m]:.2f}" if m in paper else ""
             lines.append(f"| {m} | {r['params']} | {r['lr']:.0e} | {r['db_mean']:.2f} ± "
                          f"{r['db_std']:.2f} | {ref} | {r['seconds']:.0f} |")
+        lines += ["", f"Predicting zero: {s['zero_db']:.2f} dB."]
         if s["margin_db"] is not None:
-            lines += ["", f"Best GradNet {s['best_gradnet']} vs best baseline "
-                      f"{s['best_baseline']}: margin **{s['margin_db']:+.2f} dB**."]
+            lines[-1] += (f" Best GradNet {s['best_gradnet']} vs best baseline "
+                          f"{s['best_baseline']}: margin **{s['margin_db']:+.2f} dB**.")
         lines.append("")
     return "\n".join(lines)
 
@@ -417,18 +411,30 @@ def _figure(final: list[dict], summaries: list[dict], path: Path) -> None:
 # --------------------------------------------------------------------------- CLI
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``otgrad bench fields``."""
-    parser.add_argument("--quick", action="store_true", help="small sizes (< 3 min, for CI)")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="small sizes (< 3 min, for CI)")
+    size.add_argument("--protocol", action="store_true",
+                      help="the paper's sizes throughout (hours on two cores)")
     parser.add_argument("--jobs", type=int, default=2,
                         help="worker processes (1 torch thread each)")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--only", nargs="+", default=None, metavar="FIELD",
                         help="run only these fields (e.g. convex2d polymax)")
     parser.add_argument("--out", default="benchmarks/results", help="output folder")
-    parser.add_argument("--name", default=None, help="results file stem (default fields[_quick])")
+    parser.add_argument("--name", default=None,
+                        help="results file stem (default fields, fields_quick, fields_protocol)")
     parser.add_argument("--resume", action="store_true",
                         help="keep finished runs in OUT/.NAME_runs.jsonl and skip them on restart")
     parser.add_argument("--report-only", action="store_true",
                         help="run nothing: write the report from the runs in OUT/.NAME_runs.jsonl")
+
+
+#: default results-file stem per mode
+STEMS = {"quick": "fields_quick", "full": "fields", "protocol": "fields_protocol"}
+
+
+def _mode(args: argparse.Namespace) -> str:
+    return "quick" if args.quick else "protocol" if getattr(args, "protocol", False) else "full"
 
 
 def _lrs_for(s: Setting, models: tuple[str, ...], search: list[dict],
@@ -445,10 +451,11 @@ def run(args: argparse.Namespace) -> int:
     ``NAME.json`` and ``NAME.png`` after each setting, so partial results survive."""
     start = time.perf_counter()
     models = tuple(args.models)
-    todo = [s for s in settings(args.quick) if args.only is None or s.field in args.only]
+    mode = _mode(args)
+    todo = [s for s in settings(mode) if args.only is None or s.field in args.only]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    stem = args.name or ("fields_quick" if args.quick else "fields")
+    stem = args.name or STEMS[mode]
     cache = out / f".{stem}_runs.jsonl" if args.resume or args.report_only else None
     chosen: dict[tuple[str, int], dict[str, float]] = {}
     search: list[dict] = []
@@ -486,9 +493,9 @@ def _write(out: Path, stem: str, summaries: list[dict], search: list[dict], fina
            args: argparse.Namespace, start: float, complete: bool,
            missing: list[str] | None = None) -> None:
     info = machine_info(out)
-    minutes = (time.perf_counter() - start) / 60
+    minutes = None if args.report_only else (time.perf_counter() - start) / 60
     train_minutes = sum(r["seconds"] for r in search + final) / 60
-    md = _markdown(summaries, info, args.quick, minutes, args.jobs)
+    md = _markdown(summaries, info, _mode(args), minutes, args.jobs)
     md += (f"\nSum of the training times of all {len(search) + len(final)} runs: "
            f"{train_minutes:.1f} min (one torch thread each).\n")
     if missing:
@@ -500,7 +507,7 @@ def _write(out: Path, stem: str, summaries: list[dict], search: list[dict], fina
     (out / f"{stem}.md").write_text(md)
     runs = [{k: v for k, v in r.items() if k != "prediction"} for r in search + final]
     (out / f"{stem}.json").write_text(json.dumps(
-        {"machine": info, "quick": args.quick, "complete": complete, "minutes": minutes,
+        {"machine": info, "mode": _mode(args), "complete": complete, "minutes": minutes,
          "train_minutes": train_minutes, "missing": missing or [],
          "lr_grid": LR_GRID, "summaries": summaries, "runs": runs}, indent=1))
     _figure(final, summaries, out / f"{stem}.png")

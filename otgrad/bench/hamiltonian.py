@@ -26,7 +26,16 @@ from ..integrators import hamiltonian_field, implicit_midpoint, rk4
 from ..metrics import gradient_error_db
 from ..problems.hamiltonian import HamiltonianSystem, apply_J_transpose, make_system
 from ..regress import count_parameters, fit_field, predict
-from .fields import BASELINES, GRADNETS, LR_GRID, machine_info, matched_model, run_tasks
+from .fields import (
+    BASELINES,
+    GRADNETS,
+    LR_GRID,
+    machine_info,
+    machine_line,
+    matched_model,
+    run_tasks,
+    zero_field_db,
+)
 
 __all__ = ["add_arguments", "run"]
 
@@ -118,10 +127,10 @@ def _rollout_metrics(system: HamiltonianSystem, net: torch.nn.Module, s: Setting
     out = {"rollout_mse": float(state_mse.mean()), "rollout_mse_final": float(state_mse[-1]),
            "energy_drift": float(drift.mean()), "energy_drift_final": float(drift[-1]),
            "rollout_finite": finite}
-    if keep:
-        out["trajectory"] = traj[:, 0, :].numpy().tolist()
-        out["true_trajectory"] = true[:, 0, :].numpy().tolist()
-        out["energy"] = (H[:, 0] / H0[0]).numpy().tolist()
+    if keep:  # for the figure; 6 decimals keep the runs cache small
+        out["trajectory"] = np.round(traj[:, 0, :].numpy(), 6).tolist()
+        out["true_trajectory"] = np.round(true[:, 0, :].numpy(), 6).tolist()
+        out["energy"] = np.round((H[:, 0] / H0[0]).numpy(), 6).tolist()
         out["time"] = (np.arange(traj.shape[0]) * every * s.dt).tolist()
     return out
 
@@ -165,12 +174,15 @@ def _summarise(final: list[dict], s: Setting, lrs: dict[str, float]) -> dict:
     base = [m for m in rows if m in BASELINES]
     best_g = min(family, key=lambda m: rows[m]["db_mean"])
     best_b = min(base, key=lambda m: rows[m]["db_mean"])
+    z_test = system.sample_states(10_000, seed=7, dtype=torch.float64)  # as in _run_task
     return {"system": s.system, "dim": system.dim, "convex": system.convex,
             "setting": asdict(s), "models": rows, "best_gradnet": best_g, "best_baseline": best_b,
-            "margin_db": rows[best_b]["db_mean"] - rows[best_g]["db_mean"]}
+            "margin_db": rows[best_b]["db_mean"] - rows[best_g]["db_mean"],
+            "zero_db": zero_field_db(system.grad(z_test))}
 
 
-def _markdown(summaries: list[dict], info: dict, quick: bool, minutes: float, jobs: int) -> str:
+def _markdown(summaries: list[dict], info: dict, quick: bool, minutes: float | None,
+              jobs: int) -> str:
     flag = " --quick" if quick else ""
     lines = [f"# Hamiltonian-dynamics benchmark (`otgrad bench hamiltonian{flag}`)", "",
              "Models learn grad H from noisy states and exact time-derivatives (ż = J∇H). "
@@ -180,9 +192,7 @@ def _markdown(summaries: list[dict], info: dict, quick: bool, minutes: float, jo
              "|H(z_t) - H(z_0)| / |H(z_0)| over the horizon. Mean ± std over training seeds; "
              "lr per model from {1e-2, 1e-3, 1e-4} (seed-0 runs of `search_steps`). "
              "Margin = best baseline − best GradNet field error (positive: a GradNet wins).", "",
-             f"Machine: {info['platform']}, {info['cpu_count']} CPUs, torch {info['torch']}, "
-             f"commit `{info['git_commit'][:10]}`, {jobs} worker processes, "
-             f"total {minutes:.1f} min.", ""]
+             machine_line(info, jobs, minutes), ""]
     for s in summaries:
         st = s["setting"]
         lines += [f"## {s['system']}, d = {s['dim']} ({'convex' if s['convex'] else 'non-convex'}"
@@ -197,7 +207,8 @@ def _markdown(summaries: list[dict], info: dict, quick: bool, minutes: float, jo
                 f"| {LABELS.get(m, m)} | {r['params']} | {r['lr']:.0e} | {r['db_mean']:.2f} ± "
                 f"{r['db_std']:.2f} | {r['rollout_mse_mean']:.3g} ± {r['rollout_mse_std']:.2g} | "
                 f"{r['energy_drift_mean']:.3g} ± {r['energy_drift_std']:.2g} |")
-        lines += ["", f"Best GradNet {s['best_gradnet']} vs best baseline "
+        lines += ["", f"Predicting zero: {s['zero_db']:.2f} dB. "
+                  f"Best GradNet {s['best_gradnet']} vs best baseline "
                   f"{LABELS.get(s['best_baseline'], s['best_baseline'])}: field-error margin "
                   f"**{s['margin_db']:+.2f} dB**.", ""]
     return "\n".join(lines)
@@ -209,6 +220,8 @@ def _figure(final: list[dict], summaries: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if not summaries:
+        return
     fig, axes = plt.subplots(2, len(summaries), figsize=(5 * len(summaries), 9), squeeze=False)
     for col, s in enumerate(summaries):
         shown = [s["best_gradnet"], "gradmlp", "mlp"]
@@ -246,6 +259,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", default=None, help="results file stem")
     parser.add_argument("--resume", action="store_true",
                         help="keep finished runs in OUT/.NAME_runs.jsonl and skip them on restart")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing: write the report from the runs in OUT/.NAME_runs.jsonl")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -255,40 +270,62 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = args.name or ("hamiltonian_quick" if args.quick else "hamiltonian")
-    cache = out / f".{stem}_runs.jsonl" if args.resume else None
+    cache = out / f".{stem}_runs.jsonl" if args.resume or args.report_only else None
     search: list[dict] = []
     final: list[dict] = []
     summaries: list[dict] = []
+    missing: list[str] = []
     for s in todo:
         print(f"bench hamiltonian: {s.label}", flush=True)
         models = models_for(s.make())
+        lrs = dict.fromkeys(models, 1e-2)
         if s.search_steps:
             runs = run_tasks([Task(s, m, 0, lr, s.search_steps, "search") for m in models
-                              for lr in LR_GRID], _run_task, args.jobs, cache)
+                              for lr in LR_GRID], _run_task, args.jobs, cache,
+                             run_missing=not args.report_only)
+            if not all(runs):
+                missing.append(s.label)
+                continue
             search += runs
             lrs = {m: min((r for r in runs if r["model"] == m), key=lambda r: r["db"])["lr"]
                    for m in models}
-        else:
-            lrs = dict.fromkeys(models, 1e-2)
-        final += run_tasks([Task(s, m, seed, lrs[m], s.steps, "final") for m in models
-                            for seed in range(s.seeds)], _run_task, args.jobs, cache)
+        runs = run_tasks([Task(s, m, seed, lrs[m], s.steps, "final") for m in models
+                          for seed in range(s.seeds)], _run_task, args.jobs, cache,
+                         run_missing=not args.report_only)
+        if not all(runs):
+            missing.append(s.label)
+            continue
+        final += runs
         summaries.append(_summarise(final, s, lrs))
-        complete = s is todo[-1]
-        md = _markdown(summaries, machine_info(out), args.quick,
-                       (time.perf_counter() - start) / 60, args.jobs)
-        if not complete:
-            md += "\n**Incomplete: the run is still going (or was stopped).**\n"
-        (out / f"{stem}.md").write_text(md)
-        keep = ("trajectory", "true_trajectory", "energy", "time")
-        runs_json = [{k: v for k, v in r.items() if k not in keep} for r in search + final]
-        (out / f"{stem}.json").write_text(json.dumps(
-            {"machine": machine_info(out), "quick": args.quick, "complete": complete,
-             "minutes": (time.perf_counter() - start) / 60, "lr_grid": LR_GRID,
-             "summaries": summaries, "runs": runs_json}, indent=1))
-        _figure(final, summaries, out / f"{stem}.png")
-        if complete:
-            print(md)
+        _write(out, stem, summaries, search, final, args, start, complete=s is todo[-1])
+    if missing:
+        _write(out, stem, summaries, search, final, args, start, complete=True, missing=missing)
     return 0
+
+
+def _write(out: Path, stem: str, summaries: list[dict], search: list[dict], final: list[dict],
+           args: argparse.Namespace, start: float, complete: bool,
+           missing: list[str] | None = None) -> None:
+    info = machine_info(out)
+    minutes = None if args.report_only else (time.perf_counter() - start) / 60
+    md = _markdown(summaries, info, args.quick, minutes, args.jobs)
+    train = sum(r["seconds"] + r.get("rollout_seconds", 0.0) for r in search + final) / 60
+    md += (f"\nSum of the training and rollout times of all {len(search) + len(final)} runs: "
+           f"{train:.1f} min (one torch thread each).\n")
+    if missing:
+        md += f"\n**Not run: {', '.join(missing)}.**\n"
+    if not complete:
+        md += "\n**Incomplete: the run is still going (or was stopped).**\n"
+    else:
+        print(md)
+    (out / f"{stem}.md").write_text(md)
+    keep = ("trajectory", "true_trajectory", "energy", "time")
+    runs_json = [{k: v for k, v in r.items() if k not in keep} for r in search + final]
+    (out / f"{stem}.json").write_text(json.dumps(
+        {"machine": info, "quick": args.quick, "complete": complete, "minutes": minutes,
+         "train_minutes": train, "missing": missing or [], "lr_grid": LR_GRID,
+         "summaries": summaries, "runs": runs_json}, indent=1))
+    _figure(final, summaries, out / f"{stem}.png")
 
 
 if __name__ == "__main__":
