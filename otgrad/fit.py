@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from . import analysis
 from ._validation import ArrayLike, as_points, check_choice, resolve_device
+from .analysis import NotConvergedError
 from .losses import LOSSES, make_loss
 from .maps import BrenierMap
 from .nets import GradientNet, make
@@ -391,6 +392,19 @@ def _schedule(steps: int, warmup_frac: float = 0.05) -> Callable[[int], float]:
     return factor
 
 
+def _finite_parameters(net: nn.Module) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in net.parameters())
+
+
+def _diverged(T: BrenierMap, last_good: dict, history: dict, what: str, step: int) -> None:
+    """Restore the last good state and raise :class:`TrainingDivergedError` naming the step."""
+    T.net.load_state_dict(last_good)
+    T.history = history
+    raise TrainingDivergedError(
+        f"{what} at step {step}; the map was restored to the last good state "
+        "(try a smaller lr or dtype=torch.float64)", T)
+
+
 def _train(T, objective, src, tgt, prep_x, prep_y, val_data, steps, batch_size, lr, progress,
            callback, eval_every, patience) -> BrenierMap:
     net = T.net
@@ -406,14 +420,15 @@ def _train(T, objective, src, tgt, prep_x, prep_y, val_data, steps, batch_size, 
         yb, idx = tgt.batch(batch_size)
         if hasattr(objective, "step"):
             objective.step = step
-        value = objective(prep_x(xb), prep_y(yb), idx)
+        try:
+            value = objective(prep_x(xb), prep_y(yb), idx)
+        except (ValueError, RuntimeError, NotConvergedError) as err:
+            if _finite_parameters(net):
+                raise
+            _diverged(T, last_good, history, f"parameters became non-finite ({err})", step)
         loss_value = float(value.detach())
         if not math.isfinite(loss_value):
-            net.load_state_dict(last_good)
-            T.history = history
-            raise TrainingDivergedError(
-                f"loss became {loss_value} at step {step}; the map was restored to the last "
-                "good state (try a smaller lr or a float64 dtype)", T)
+            _diverged(T, last_good, history, f"loss became {loss_value}", step)
         opt.zero_grad(set_to_none=True)
         value.backward()
         opt.step()
@@ -422,8 +437,10 @@ def _train(T, objective, src, tgt, prep_x, prep_y, val_data, steps, batch_size, 
         last_evaluation = (step + 1) % eval_every == 0 or step == steps - 1
         if not last_evaluation:
             continue
-        last_good = copy.deepcopy(net.state_dict())
         val = float(objective.value(*val_data)) if val_data is not None else running
+        if not math.isfinite(val):
+            _diverged(T, last_good, history, f"validation loss became {val}", step)
+        last_good = copy.deepcopy(net.state_dict())
         history["step"].append(step + 1)
         history["loss"].append(running)
         history["val_loss"].append(val)

@@ -71,9 +71,9 @@ class BrenierMap(nn.Module):
         if source_scale <= 0 or target_scale <= 0:
             raise ValueError("source_scale and target_scale must be positive")
         self.net = net
-        zeros = torch.zeros(net.dim)
-        self.register_buffer("source_mean", zeros if source_mean is None else source_mean.clone())
-        self.register_buffer("target_mean", zeros if target_mean is None else target_mean.clone())
+        # separate storage per buffer: load_state_dict copies in place
+        for name, mean in (("source_mean", source_mean), ("target_mean", target_mean)):
+            self.register_buffer(name, torch.zeros(net.dim) if mean is None else mean.clone())
         self.register_buffer("source_scale", torch.tensor(float(source_scale)))
         self.register_buffer("target_scale", torch.tensor(float(target_scale)))
         self.history: dict[str, list[float]] = {}
