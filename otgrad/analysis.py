@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -38,6 +39,7 @@ def jacobian(net: Field, x: Tensor) -> Tensor:
     >>> otgrad.jacobian(net, torch.randn(5, 3)).shape
     torch.Size([5, 3, 3])
     """
+    x = _tensor_for(net, x)
     check_points(x, "x")
     if isinstance(net, GradientNet):
         return net.jacobian(x)
@@ -46,6 +48,16 @@ def jacobian(net: Field, x: Tensor) -> Tensor:
         return net(xi.unsqueeze(0)).squeeze(0)
 
     return torch.func.vmap(torch.func.jacrev(single))(x)
+
+
+def _tensor_for(net: Field, x: Tensor | np.ndarray) -> Tensor:
+    """``x`` as a tensor on the net's device and dtype (numpy arrays are accepted)."""
+    if isinstance(x, Tensor):
+        return x
+    ref = next(iter(net.parameters()), None) if isinstance(net, nn.Module) else None
+    if ref is None:
+        return torch.as_tensor(x)
+    return torch.as_tensor(np.asarray(x), dtype=ref.dtype, device=ref.device)
 
 
 @dataclass(frozen=True)

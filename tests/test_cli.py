@@ -79,3 +79,10 @@ def test_help_everywhere(capsys):
             main(argv)
         assert info.value.code == 0
     assert "usage" in capsys.readouterr().out
+
+
+def test_demo_quick(tmp_path, capsys):
+    assert main(["demo", "--quick", "--out", str(tmp_path)]) == 0
+    table = (tmp_path / "demo.md").read_text()
+    assert "otgrad L2-UVP" in table and "| lse | 2 |" in table and "| icnn | 16 |" in table
+    assert (tmp_path / "demo.png").stat().st_size > 10_000
