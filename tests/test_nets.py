@@ -185,3 +185,26 @@ def test_jacobian_matches_autograd(name, float64):
         for i in range(4):
             Ji = torch.autograd.functional.jacobian(lambda v, f=net: f(v[None])[0], x[i])
             assert torch.allclose(J[i], Ji, atol=1e-10), (name, act)
+
+
+@pytest.mark.parametrize("name", ["mgradnet-m", "mgradnet-c", "gradnet-m", "gradnet-c"])
+def test_compiles_without_graph_breaks(name):
+    """``torch.compile``-friendly: dynamo traces the forward pass as one graph (and the closed-form
+    potentials; the cascaded nets' quadrature potential compiles with a graph break at the
+    cached numpy Gauss-Legendre nodes)."""
+    net = _build(name, 3, None, linear=True)
+    x = torch.randn(5, 3)
+    for fn, whole in ((net, True), (net.potential, name.endswith("-m"))):
+        compiled = torch.compile(fn, backend="eager", fullgraph=whole)
+        assert torch.allclose(compiled(x), fn(x), atol=1e-6)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("name", ["mgradnet-m", "mgradnet-c", "icnn"])
+def test_cuda_matches_cpu(name):
+    net = _build(name, 4) if name == "icnn" else _build(name, 4, None, linear=True)
+    x = torch.randn(16, 4)
+    expected = net(x)
+    got = net.to("cuda")(x.to("cuda")).cpu()
+    assert torch.allclose(got, expected, atol=1e-5)
