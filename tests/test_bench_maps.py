@@ -48,11 +48,13 @@ def test_quick_accuracy_suite_writes_files(tmp_path):
 
 
 def test_cost_sweep_writes_files(tmp_path, monkeypatch):
-    tiny = maps.CostSetting(2, 5, (300, 600), (200,), n_eval=128, note="test")
+    tiny = maps.CostSetting(2, 5, (300,), (200,), n_eval=128, note="test")
     monkeypatch.setattr(maps, "cost_settings", lambda mode: tiny)
+    # in this process: spawning fresh ones (as the suite does, for clean peaks) costs seconds
+    monkeypatch.setattr(maps, "_in_fresh_process", lambda fn, *args: fn(*args))
     assert maps.run(_args(tmp_path, "--quick", "--part", "cost")) == 0
     data = json.loads((tmp_path / "maps_quick_cost.json").read_text())
-    assert [f["n"] for f in data["fits"]] == [300, 600]
+    assert [(f["n"], f["data"]) for f in data["fits"]] == [(300, "arrays"), (300, "sampler")]
     for f in data["fits"]:
         assert f["fit_seconds"] > 0 and f["data_mib"] > 0
         if sys.platform == "linux":
@@ -60,7 +62,7 @@ def test_cost_sweep_writes_files(tmp_path, monkeypatch):
     (t,) = data["transforms"]
     assert t["n_train"] == 200 and t["otgrad_s_per_point"] > 0 and t["entropic_s_per_point"] > 0
     md = (tmp_path / "maps_quick_cost.md").read_text()
-    assert "| n per side | fit s |" in md and "| n_train | otgrad µs/pt |" in md
+    assert "| n per side | data given as | fit s |" in md and "| n_train | otgrad µs/pt |" in md
 
 
 def _row(problem, dim, method, l2, fit=1.0):
