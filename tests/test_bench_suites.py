@@ -4,6 +4,7 @@ mode, reports are written from cached runs, and the ``--quick`` suites (CI) run 
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 import torch
@@ -74,6 +75,7 @@ def test_quick_suite_writes_complete_results(suite, tmp_path):
     md = (tmp_path / f"{suite}_quick.md").read_text()
     assert "Incomplete" not in md and "Not run" not in md
     for summary in report["summaries"]:
-        assert summary["margin_db"] is not None
-        for row in summary["models"].values():
-            assert row["db_mean"] < summary["zero_db"], summary  # every model learnt something
+        rows = summary["models"]
+        assert all(math.isfinite(row["db_mean"]) for row in rows.values()), summary
+        for best in (summary["best_gradnet"], summary["best_baseline"]):  # both learnt the field
+            assert rows[best]["db_mean"] < summary["zero_db"] - 3.0, summary

@@ -415,8 +415,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     size.add_argument("--quick", action="store_true", help="small sizes (< 3 min, for CI)")
     size.add_argument("--protocol", action="store_true",
                       help="the paper's sizes throughout (hours on two cores)")
-    parser.add_argument("--jobs", type=int, default=2,
-                        help="worker processes (1 torch thread each)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="worker processes, 1 torch thread each (default 2; 1 with --quick, "
+                        "whose runs are too short to repay starting workers)")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--only", nargs="+", default=None, metavar="FIELD",
                         help="run only these fields (e.g. convex2d polymax)")
@@ -449,6 +450,7 @@ def _lrs_for(s: Setting, models: tuple[str, ...], search: list[dict],
 def run(args: argparse.Namespace) -> int:
     """Run the suite setting by setting; print the tables and (re)write ``NAME.md``,
     ``NAME.json`` and ``NAME.png`` after each setting, so partial results survive."""
+    args.jobs = args.jobs or (1 if args.quick else 2)
     start = time.perf_counter()
     models = tuple(args.models)
     mode = _mode(args)

@@ -252,8 +252,9 @@ def _figure(final: list[dict], summaries: list[dict], path: Path) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``otgrad bench hamiltonian``."""
     parser.add_argument("--quick", action="store_true", help="small sizes (< 3 min, for CI)")
-    parser.add_argument("--jobs", type=int, default=2,
-                        help="worker processes (1 torch thread each)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="worker processes, 1 torch thread each (default 2; 1 with --quick, "
+                        "whose runs are too short to repay starting workers)")
     parser.add_argument("--only", nargs="+", default=None, metavar="SYSTEM")
     parser.add_argument("--out", default="benchmarks/results", help="output folder")
     parser.add_argument("--name", default=None, help="results file stem")
@@ -265,6 +266,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the suite system by system, rewriting the results files after each system."""
+    args.jobs = args.jobs or (1 if args.quick else 2)
     start = time.perf_counter()
     todo = [s for s in settings(args.quick) if args.only is None or s.system in args.only]
     out = Path(args.out)
