@@ -253,8 +253,10 @@ def settings(mode: str = "full") -> list[Setting]:
             Setting("ridges", 16, 1024 * 16, 1500, 100, 3, search_steps=300),
             Setting("polymax", 1024, 1024 * 1024, 500, 100, 3, lr_from=("polymax", 256),
                     note="500 of 10k steps, lr reused from d=256 (CPU budget)"),
-            Setting("lse", 64, 1024 * 64, 1500, 100, 3, lr_from=("lse", 16)),
-            Setting("ridges", 64, 1024 * 64, 1500, 100, 3, lr_from=("ridges", 16)),
+            Setting("lse", 64, 1024 * 64, 1500, 100, 3, lr_from=("lse", 16),
+                    note="lr reused from d=16"),
+            Setting("ridges", 64, 1024 * 64, 1500, 100, 3, lr_from=("ridges", 16),
+                    note="lr reused from d=16"),
         ]
     if mode == "protocol":
         return [
@@ -266,8 +268,10 @@ def settings(mode: str = "full") -> list[Setting]:
             Setting("ridges", 16, 1024 * 16, 1500, 100, 3, search_steps=300),
             Setting("polymax", 1024, 1024 * 1024, 10_000, 100, 3, search_steps=2000,
                     note="lr chosen from the grid by 2k-step runs"),
-            Setting("lse", 64, 1024 * 64, 1500, 100, 3, lr_from=("lse", 16)),
-            Setting("ridges", 64, 1024 * 64, 1500, 100, 3, lr_from=("ridges", 16)),
+            Setting("lse", 64, 1024 * 64, 1500, 100, 3, lr_from=("lse", 16),
+                    note="lr reused from d=16"),
+            Setting("ridges", 64, 1024 * 64, 1500, 100, 3, lr_from=("ridges", 16),
+                    note="lr reused from d=16"),
         ]
     raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
 
@@ -341,7 +345,9 @@ def _markdown(summaries: list[dict], info: dict, mode: str, minutes: float | Non
              "Error in dB, `10 log10 mean ||f(x) - grad F(x)||^2` on held-out points (2-D: the "
              "100x100 grid; otherwise 10,000 samples), mean ± std over training seeds. Models: "
              "the four GradNets and four baselines with parameter counts matched within 10 %. "
-             "Margin = best baseline − best GradNet (positive: a GradNet wins).",
+             "Margin = best baseline − best GradNet (positive: a GradNet wins). "
+             "s / run: mean training seconds of one run (one torch thread) on a machine shared "
+             "with other jobs, so they vary between runs made at different times.",
              "",
              machine_line(info, jobs, minutes), ""]
     for s in summaries:

@@ -235,6 +235,9 @@ def _figure(final: list[dict], summaries: list[dict], path: Path) -> None:
             traj = np.clip(np.asarray(runs[m]["trajectory"]), -10, 10)
             top.plot(traj[:, 0], traj[:, half], f"C{i}-", lw=1, label=LABELS.get(m, m))
             bottom.plot(runs[m]["time"], runs[m]["energy"], f"C{i}-", label=LABELS.get(m, m))
+        for axis, values in ((top.set_xlim, true[:, 0]), (top.set_ylim, true[:, half])):
+            mid, span = (values.max() + values.min()) / 2, values.max() - values.min()
+            axis(mid - span, mid + span)  # twice the true orbit: diverging rollouts leave it
         top.set_title(f"{s['system']} (d={s['dim']}): phase portrait (q1, p1)")
         top.set_xlabel("q1")
         top.set_ylabel("p1")
