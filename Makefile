@@ -30,8 +30,12 @@ lint: $(STAMP)
 tutorials: $(STAMP)
 	OTGRAD_FAST=1 $(PY) tutorials/run_all.py
 
-bench-quick: $(STAMP)
-	$(VENV)/bin/otgrad bench maps --quick
+bench-quick: $(STAMP)   ## the --quick version of every benchmark suite (CI), into out/bench-quick
+	for suite in maps fields hamiltonian; do \
+	  $(VENV)/bin/otgrad bench $$suite --quick --out out/bench-quick || exit 1; done
+
+bench: $(STAMP)         ## the full suites; rewrites benchmarks/results (hours on 2 cores)
+	for suite in maps fields hamiltonian; do $(VENV)/bin/otgrad bench $$suite --resume || exit 1; done
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache
