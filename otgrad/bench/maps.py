@@ -93,7 +93,7 @@ def settings(mode: str = "budget") -> list[Setting]:
     """
     if mode == "quick":
         fast = ("otgrad", "linear", "emd", "entropic")
-        return [Setting(d, fast, 1, 512, 512, 150) for d in (2, 4)]
+        return [Setting(d, fast, 1, 512, 512, 100) for d in (2, 4)]
     if mode == "budget":
         return list(_BUDGET)
     if mode == "protocol":
@@ -103,7 +103,7 @@ def settings(mode: str = "budget") -> list[Setting]:
 
 #: reductions from the protocol common to every budget setting
 REDUCTIONS = {
-    "quick": "CI smoke run: 512 points per side, 150 steps, 1 seed, d = 2 and 4 only",
+    "quick": "CI smoke run: 512 points per side, 100 steps, 1 seed, d = 2 and 4 only",
     "budget": "2048 training and 2048 test points per side (protocol: 4096; the entropic "
               "map's log-domain Sinkhorn took over 5 min per fit at 4096 on the shared cores); "
               "d = 4, 16 and 128 left out (a 1500-step dual fit at d = 128 would take over "
@@ -357,7 +357,7 @@ class CostSetting:
 def cost_settings(mode: str = "budget") -> CostSetting:
     """The cost sweep of ``mode`` (§D: n from 10³ to 10⁶ at fixed steps)."""
     if mode == "quick":
-        return CostSetting(8, 20, (1000, 10_000), (500, 1000), n_eval=1024, note="quick")
+        return CostSetting(8, 20, (1000, 10_000), (1000,), n_eval=1024, note="quick")
     if mode in ("budget", "protocol"):
         return CostSetting(
             8, 200, (1000, 10_000, 100_000, 1_000_000), (1000, 10_000), entropic_iters=20,
