@@ -24,26 +24,16 @@
 # data (nothing is downloaded).
 
 # %%
-import os
-from pathlib import Path
 
 import numpy as np
-import torch
+from _setup import FAST, FIGURES  # fast mode (OTGRAD_FAST=1), tutorials/figures/
 from matplotlib.figure import Figure
 
 from otgrad import color, metrics
 
-FAST = os.environ.get("OTGRAD_FAST") == "1"
 STRIDE = 4 if FAST else 1  # every STRIDE-th row and column of the photograph
 N_PIXELS = 600 if FAST else 3000  # pixels fitted on, per image
 STEPS = 200 if FAST else 2000
-try:
-    FIGURES = Path(__file__).resolve().parent / "figures"
-except NameError:  # executed as a notebook from the tutorials folder
-    FIGURES = Path("figures").resolve()
-FIGURES.mkdir(exist_ok=True)
-if FAST:
-    torch.set_num_threads(1)  # CI machines are small and shared
 
 # %%
 source = color.load_image("grace_hopper", stride=STRIDE)

@@ -23,12 +23,11 @@
 # log-likelihoods with a fitted Gaussian and a kernel density estimate.
 
 # %%
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
+from _setup import FAST, FIGURES  # fast mode (OTGRAD_FAST=1), tutorials/figures/
 from matplotlib.figure import Figure
 from scipy import stats
 
@@ -36,17 +35,9 @@ import otgrad
 from otgrad import datasets, metrics, plot
 from otgrad.generative import fit_generator, log_det_jacobian, stochastic_log_det
 
-FAST = os.environ.get("OTGRAD_FAST") == "1"
 STEPS = 300 if FAST else 3000
 N_TRAIN = 2000 if FAST else 10000
 RESOLUTION = 50 if FAST else 120
-try:
-    FIGURES = Path(__file__).resolve().parent / "figures"
-except NameError:  # executed as a notebook from the tutorials folder
-    FIGURES = Path("figures").resolve()
-FIGURES.mkdir(exist_ok=True)
-if FAST:
-    torch.set_num_threads(1)  # CI machines are small and shared
 
 # %% [markdown]
 # ## Fit a generator to the two-moons data

@@ -26,8 +26,6 @@
 # Set `OTGRAD_FAST=1` to run at small sizes (CI does).
 
 # %%
-import os
-from pathlib import Path
 
 import matplotlib
 
@@ -35,6 +33,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from _setup import FAST, FIGURES  # fast mode (OTGRAD_FAST=1), tutorials/figures/
 
 import otgrad
 from otgrad.bench.fields import matched_model
@@ -42,14 +41,7 @@ from otgrad.metrics import gradient_error_db
 from otgrad.problems.fields import make_field
 from otgrad.regress import count_parameters, fit_field, predict
 
-FAST = os.environ.get("OTGRAD_FAST") == "1"
 STEPS = 1000 if FAST else 20_000  # the paper: 200 epochs of 100 batches of 1000
-try:
-    FIGURES = Path(__file__).resolve().parent / "figures"
-except NameError:  # executed as a notebook from the tutorials folder
-    FIGURES = Path("figures").resolve()
-FIGURES.mkdir(exist_ok=True)
-torch.set_num_threads(1)
 torch.manual_seed(0)
 
 # %% [markdown]

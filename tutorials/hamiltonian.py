@@ -22,14 +22,13 @@
 # Set `OTGRAD_FAST=1` to run at small sizes (CI does).
 
 # %%
-import os
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import torch
+from _setup import FAST, FIGURES  # fast mode (OTGRAD_FAST=1), tutorials/figures/
 
 from otgrad.bench.fields import matched_model
 from otgrad.integrators import hamiltonian_field, implicit_midpoint, leapfrog, rk4
@@ -37,14 +36,7 @@ from otgrad.metrics import gradient_error_db
 from otgrad.problems.hamiltonian import apply_J_transpose, make_system
 from otgrad.regress import fit_field, predict
 
-FAST = os.environ.get("OTGRAD_FAST") == "1"
 STEPS = 800 if FAST else 5000
-try:
-    FIGURES = Path(__file__).resolve().parent / "figures"
-except NameError:  # executed as a notebook from the tutorials folder
-    FIGURES = Path("figures").resolve()
-FIGURES.mkdir(exist_ok=True)
-torch.set_num_threads(1)
 torch.manual_seed(0)
 
 # %% [markdown]

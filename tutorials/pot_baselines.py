@@ -35,28 +35,19 @@
 # $\varepsilon$); the neural map is trained for a fixed budget of steps (small in fast mode).
 
 # %%
-import os
-from pathlib import Path
 
-import torch
+
+from _setup import FAST, FIGURES  # fast mode (OTGRAD_FAST=1), tutorials/figures/
 
 from otgrad.compare import compare
 from otgrad.problems.transport import make_problem
 
-FAST = os.environ.get("OTGRAD_FAST") == "1"
 N_TRAIN = 500 if FAST else 2000
 N_TEST = 1000 if FAST else 2000
 STEPS = 300 if FAST else 2000
 DIMS = (2, 8) if FAST else (2, 8, 32)
 METHODS = ("otgrad", "linear", "emd", "entropic")
 OPTIONS = {"otgrad": {"steps": STEPS, "lr": 1e-2}}
-try:
-    FIGURES = Path(__file__).resolve().parent / "figures"
-except NameError:  # executed as a notebook from the tutorials folder
-    FIGURES = Path("figures").resolve()
-FIGURES.mkdir(exist_ok=True)
-if FAST:
-    torch.set_num_threads(1)  # CI machines are small and shared
 
 # %% [markdown]
 # ## The problems

@@ -22,26 +22,17 @@
 # Set `OTGRAD_FAST=1` to run at small sizes (CI does).
 
 # %%
-import os
-from pathlib import Path
 
 import numpy as np
 import torch
+from _setup import FAST, FIGURES  # fast mode (OTGRAD_FAST=1), tutorials/figures/
 from matplotlib.figure import Figure
 
 import otgrad
 from otgrad import datasets, metrics, plot
 
-FAST = os.environ.get("OTGRAD_FAST") == "1"
 STEPS = 300 if FAST else 3000
 N = 1000 if FAST else 5000
-try:
-    FIGURES = Path(__file__).resolve().parent / "figures"
-except NameError:  # executed as a notebook from the tutorials folder
-    FIGURES = Path("figures").resolve()
-FIGURES.mkdir(exist_ok=True)
-if FAST:
-    torch.set_num_threads(1)  # CI machines are small and shared
 torch.manual_seed(0)
 
 # %% [markdown]
