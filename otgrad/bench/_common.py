@@ -81,8 +81,10 @@ def run_tasks(
     return results
 
 
-def machine_info(repo: str | Path = ".") -> dict:
-    """Platform, CPU count, torch version and the git commit of ``repo``, for the results JSON."""
+def machine_info(repo: str | Path | None = None) -> dict:
+    """Platform, CPU count, torch version and the git commit of ``repo`` (default: the checkout
+    otgrad is imported from, empty if none), for the results JSON."""
+    repo = Path(__file__).resolve().parent if repo is None else repo
     try:
         commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
                                 text=True, check=False).stdout.strip()

@@ -256,12 +256,14 @@ def _details(summary: list[dict]) -> list[str]:
 
 
 def _target_lines(checks: list[dict]) -> list[str]:
-    lines = ["| problem | d | otgrad L2-UVP | best reference | ratio | target | met | fit s |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| problem | d | otgrad L2-UVP | best reference | ratio | target | met | "
+             "otgrad fit s (< 120 at d ≤ 64?) |", "|---|---|---|---|---|---|---|---|"]
     for c in checks:
+        fit_ok = "" if c["fit_ok"] is None else " (yes)" if c["fit_ok"] else " (no)"
         lines.append(f"| {c['problem']} | {c['dim']} | {c['otgrad']:.2f} | {c['reference']} "
                      f"{c['reference_l2_uvp']:.2f} | {c['ratio']:.2f} | ≤ {c['limit']:g} | "
-                     f"{'yes' if c['met'] else 'no'} | {_fmt(c['fit_seconds'], '{:.0f}')} |")
+                     f"{'yes' if c['met'] else '**no**'} | "
+                     f"{_fmt(c['fit_seconds'], '{:.0f}')}{fit_ok} |")
     return lines
 
 
@@ -277,7 +279,7 @@ def _setting_lines(todo: list[Setting], mode: str) -> list[str]:
 
 
 def _markdown(summary: list[dict], todo: list[Setting], info: dict, mode: str,
-              minutes: float | None, missing: list[str]) -> str:
+              minutes: float | None, missing: list[str], stem: str = "maps") -> str:
     flag = "" if mode == "budget" else f" --{mode}"
     when = "report from cached runs" if minutes is None else f"total {minutes:.1f} min"
     lines = [
@@ -293,7 +295,7 @@ def _markdown(summary: list[dict], todo: list[Setting], info: dict, mode: str,
         f"Machine: {info['platform']}, {info['cpu_count']} CPUs (shared with other jobs), torch "
         f"{info['torch']}, commit `{info['git_commit'][:10]}`, one torch thread, {when}.", "",
         *_headline(summary), "",
-        "![L2-UVP against d](maps.png)" if mode == "budget" else "", "",
+        f"![Median L2-UVP against d, one panel per problem]({stem}.png)", "",
         *_setting_lines(todo, mode), "",
         "## Targets (issue 4)", "",
         *_target_lines(targets(summary)), "",
@@ -480,7 +482,7 @@ def _run_cost(args: argparse.Namespace, mode: str, out: Path, stem: str) -> None
     for n in c.transform_ns:
         transforms.append(_in_fresh_process(_transform_cost, c, n))
         print(f"  transform n_train={n}: {transforms[-1]['speedup']:.0f}x", flush=True)
-    info = machine_info(out)
+    info = machine_info()
     md = _cost_markdown(c, fits, transforms, info, mode)
     print(md)
     (out / f"{stem}_cost.md").write_text(md)
@@ -551,10 +553,10 @@ def _run_accuracy(args: argparse.Namespace, mode: str, out: Path, stem: str) -> 
 
 def _write(out: Path, stem: str, runs: list[dict], todo: list[Setting], mode: str,
            start: float | None, missing: list[str], complete: bool) -> None:
-    info = machine_info(out)
+    info = machine_info()
     minutes = None if start is None else (time.perf_counter() - start) / 60
     summary = summarise(runs)
-    md = _markdown(summary, todo, info, mode, minutes, missing)
+    md = _markdown(summary, todo, info, mode, minutes, missing, stem)
     if not complete:
         md += "\n**Incomplete: the run is still going (or was stopped).**\n"
     else:
