@@ -22,7 +22,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["machine_info", "peak_rss_delta", "run_tasks"]
+__all__ = ["machine_info", "peak_rss_delta", "report_status", "run_tasks"]
 
 
 def _init_worker() -> None:
@@ -136,3 +136,16 @@ def peak_rss_delta(fn: Callable[[], Any]) -> tuple[Any, float | None]:
     if before is None or peak is None:
         return out, None
     return out, max(peak - before, 0) / 1024
+
+
+def report_status(runs: int, minutes: float, what: str, missing: list[str] | None,
+                  complete: bool) -> str:
+    """The closing lines of a suite's markdown: summed run time, settings not run, and an
+    "incomplete" flag while a run is still going."""
+    text = (f"\nSum of the {what} times of all {runs} runs: {minutes:.1f} min "
+            "(one torch thread each).\n")
+    if missing:
+        text += f"\n**Not run (time budget): {', '.join(missing)}.**\n"
+    if not complete:
+        text += "\n**Incomplete: the run is still going (or was stopped).**\n"
+    return text

@@ -30,7 +30,7 @@ from ..nets.scalar import GradMLP
 from ..problems.fields import GradientField, make_field
 from ..regress import count_parameters, fit_field, predict
 from . import _common
-from ._common import machine_info
+from ._common import machine_info, report_status
 
 __all__ = [
     "BASELINES",
@@ -507,13 +507,8 @@ def _write(out: Path, stem: str, summaries: list[dict], search: list[dict], fina
     minutes = None if args.report_only else (time.perf_counter() - start) / 60
     train_minutes = sum(r["seconds"] for r in search + final) / 60
     md = _markdown(summaries, info, _mode(args), minutes, args.jobs)
-    md += (f"\nSum of the training times of all {len(search) + len(final)} runs: "
-           f"{train_minutes:.1f} min (one torch thread each).\n")
-    if missing:
-        md += f"\n**Not run (time budget): {', '.join(missing)}.**\n"
-    if not complete:
-        md += "\n**Incomplete: the run is still going (or was stopped).**\n"
-    else:
+    md += report_status(len(search) + len(final), train_minutes, "training", missing, complete)
+    if complete:
         print(md)
     (out / f"{stem}.md").write_text(md)
     runs = [{k: v for k, v in r.items() if k != "prediction"} for r in search + final]

@@ -26,6 +26,7 @@ from ..integrators import hamiltonian_field, implicit_midpoint, rk4
 from ..metrics import gradient_error_db
 from ..problems.hamiltonian import HamiltonianSystem, apply_J_transpose, make_system
 from ..regress import count_parameters, fit_field, predict
+from ._common import report_status
 from .fields import (
     BASELINES,
     GRADNETS,
@@ -315,13 +316,9 @@ def _write(out: Path, stem: str, summaries: list[dict], search: list[dict], fina
     minutes = None if args.report_only else (time.perf_counter() - start) / 60
     md = _markdown(summaries, info, args.quick, minutes, args.jobs)
     train = sum(r["seconds"] + r.get("rollout_seconds", 0.0) for r in search + final) / 60
-    md += (f"\nSum of the training and rollout times of all {len(search) + len(final)} runs: "
-           f"{train:.1f} min (one torch thread each).\n")
-    if missing:
-        md += f"\n**Not run: {', '.join(missing)}.**\n"
-    if not complete:
-        md += "\n**Incomplete: the run is still going (or was stopped).**\n"
-    else:
+    md += report_status(len(search) + len(final), train, "training and rollout", missing,
+                        complete)
+    if complete:
         print(md)
     (out / f"{stem}.md").write_text(md)
     keep = ("trajectory", "true_trajectory", "energy", "time")
