@@ -55,34 +55,44 @@ class _Points:
         self.generator = generator
         self.sampler = data if callable(data) and not isinstance(data, Tensor) else None
         self.points = None if self.sampler else as_points(data, name, dtype=torch.float64)
+        self.train_rows: Tensor | None = None  # rows left for training after split(); None = all
 
     def draw(self, n: int) -> Tensor:
+        """``n`` points (all of them when the finite set is smaller): moments and the Gaussian
+        start look at a bounded subsample, so their cost does not grow with the data."""
         if self.sampler is not None:
             out = as_points(self.sampler(n), f"{self.name} sampler output", dtype=torch.float64)
             if out.shape[0] != n:
                 raise ValueError(f"{self.name} sampler returned {out.shape[0]} points, not {n}")
             return out
-        return self.points
+        if self.points.shape[0] <= n:
+            return self.points
+        idx = torch.randint(0, self.points.shape[0], (n,), generator=self.generator)
+        return self.points[idx]
 
     def batch(self, n: int) -> tuple[Tensor, Tensor | None]:
         if self.sampler is not None:
             return self.draw(n), None
-        idx = torch.randint(0, self.points.shape[0], (n,), generator=self.generator)
+        rows = self.points.shape[0] if self.train_rows is None else self.train_rows.shape[0]
+        idx = torch.randint(0, rows, (n,), generator=self.generator)
+        if self.train_rows is not None:
+            idx = self.train_rows[idx]
         return self.points[idx], idx
 
-    def split(self, fraction: float, min_size: int = 64) -> Tensor | None:
-        """Hold out a validation set (finite data) or draw one (sampler)."""
+    def split(self, fraction: float, min_size: int = 64, max_size: int = 4096) -> Tensor | None:
+        """Hold out a validation set of ``fraction`` of the data, at most ``max_size`` points
+        (finite data), or draw one (sampler)."""
         if fraction <= 0:
             return None
         if self.sampler is not None:
             return self.draw(max(min_size, 1024))
         n = self.points.shape[0]
-        n_val = int(round(fraction * n))
+        n_val = min(int(round(fraction * n)), max_size)
         if n_val < min_size or n - n_val < min_size:
             return None
         perm = torch.randperm(n, generator=self.generator)
-        val, self.points = self.points[perm[:n_val]], self.points[perm[n_val:]]
-        return val
+        self.train_rows = perm[n_val:]  # an index, not a copy of the data
+        return self.points[perm[:n_val]]
 
 
 def _moments(x: Tensor) -> tuple[Tensor, float]:
@@ -303,7 +313,8 @@ def fit_map(
     callback : callable, optional
         ``callback(step, logs)`` after every evaluation; return ``True`` to stop.
     validation : float
-        Fraction of finite data held out for early stopping (0 disables it).
+        Fraction of finite data held out for early stopping, at most 4096 points (0 disables
+        it).
     init : "gaussian" or None
         Start at the Gaussian map between the samples' moments.
     model_kwargs, loss_kwargs : dict, optional

@@ -181,3 +181,18 @@ def test_unknown_names_rejected():
 def test_sampler_returning_bad_shape_rejected():
     with pytest.raises(ValueError):
         otgrad.fit_map(lambda n: torch.randn(n), torch.randn(50, 2), steps=2, progress=False)
+
+
+def test_split_indexes_instead_of_copying_and_caps_validation():
+    from otgrad.fit import _Points
+
+    data = torch.randn(20_000, 2, dtype=torch.float64)
+    points = _Points(data, "source", torch.Generator().manual_seed(0))
+    val = points.split(0.5)
+    assert val.shape[0] == 4096  # capped
+    assert points.points.data_ptr() == data.data_ptr()  # no copy of the data
+    batch, idx = points.batch(64)
+    held_out = set(range(20_000)) - set(points.train_rows.tolist())
+    assert not held_out & set(idx.tolist())  # training batches never touch validation rows
+    assert torch.equal(batch, data[idx])
+    assert points.draw(100).shape == (100, 2)  # bounded subsample for moments
