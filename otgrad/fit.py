@@ -54,7 +54,8 @@ class _Points:
         self.name = name
         self.generator = generator
         self.sampler = data if callable(data) and not isinstance(data, Tensor) else None
-        self.points = None if self.sampler else as_points(data, name, dtype=torch.float64)
+        # kept as given (validated, not copied); batches are converted to float64 when drawn
+        self.points = None if self.sampler else as_points(data, name)
         self.train_rows: Tensor | None = None  # rows left for training after split(); None = all
 
     def draw(self, n: int) -> Tensor:
@@ -66,9 +67,9 @@ class _Points:
                 raise ValueError(f"{self.name} sampler returned {out.shape[0]} points, not {n}")
             return out
         if self.points.shape[0] <= n:
-            return self.points
+            return self.points.to(torch.float64)
         idx = torch.randint(0, self.points.shape[0], (n,), generator=self.generator)
-        return self.points[idx]
+        return self.points[idx].to(torch.float64)
 
     def batch(self, n: int) -> tuple[Tensor, Tensor | None]:
         if self.sampler is not None:
@@ -77,7 +78,7 @@ class _Points:
         idx = torch.randint(0, rows, (n,), generator=self.generator)
         if self.train_rows is not None:
             idx = self.train_rows[idx]
-        return self.points[idx], idx
+        return self.points[idx].to(torch.float64), idx
 
     def split(self, fraction: float, min_size: int = 64, max_size: int = 4096) -> Tensor | None:
         """Hold out a validation set of ``fraction`` of the data, at most ``max_size`` points
@@ -92,7 +93,7 @@ class _Points:
             return None
         perm = torch.randperm(n, generator=self.generator)
         self.train_rows = perm[n_val:]  # an index, not a copy of the data
-        return self.points[perm[:n_val]]
+        return self.points[perm[:n_val]].to(torch.float64)
 
 
 def _moments(x: Tensor) -> tuple[Tensor, float]:
@@ -168,7 +169,13 @@ class _DualObjective:
     r"""Minibatch :math:`\mathbb{E}F(x_B) - \mathbb{E}F(x^\star(y_B))` (envelope theorem), the
     conjugate points :math:`x^\star` cached per target point and refined by ``newton_steps``
     Newton steps at each use (amortisation); un-cached points start at the linear part's inverse.
+
+    The cache is direct-mapped with at most ``CACHE_ROWS`` slots (point ``i`` lives in slot
+    ``i mod CACHE_ROWS``, tagged with ``i``), so its memory stays bounded for any number of
+    target points; below that size every point has its own slot.
     """
+
+    CACHE_ROWS = 1 << 16
 
     def __init__(self, net: GradientNet, n_target: int | None, newton_steps: int) -> None:
         if not (net.is_gradient and net.monotone and net.linear is not None):
@@ -179,7 +186,7 @@ class _DualObjective:
         self.net = net
         self.newton_steps = newton_steps
         self.cache: Tensor | None = None
-        self.filled: Tensor | None = None
+        self.tags: Tensor | None = None  # which target point fills each slot (-1: empty)
         self.n_target = n_target
 
     def _linear_inverse(self, y: Tensor) -> Tensor:
@@ -191,9 +198,12 @@ class _DualObjective:
         if idx is None or self.n_target is None:
             return x0
         if self.cache is None:
-            self.cache = torch.zeros(self.n_target, y.shape[1], dtype=y.dtype, device=y.device)
-            self.filled = torch.zeros(self.n_target, dtype=torch.bool, device=y.device)
-        return torch.where(self.filled[idx, None], self.cache[idx], x0)
+            rows = min(self.n_target, self.CACHE_ROWS)
+            self.cache = torch.zeros(rows, y.shape[1], dtype=y.dtype, device=y.device)
+            self.tags = torch.full((rows,), -1, dtype=torch.long, device=y.device)
+        slot = idx.to(y.device) % self.cache.shape[0]
+        hit = self.tags[slot] == idx.to(y.device)
+        return torch.where(hit[:, None], self.cache[slot], x0)
 
     def conjugate_points(self, y: Tensor, idx: Tensor | None = None, steps: int | None = None):
         """Approximate :math:`(\nabla F)^{-1}(y)`, updating the cache for indexed points."""
@@ -202,7 +212,8 @@ class _DualObjective:
             raise_on_failure=False, tol=1e-6 if y.dtype == torch.float64 else 1e-4,
         )
         if idx is not None and self.cache is not None:
-            self.cache[idx], self.filled[idx] = x_star, True
+            slot = idx.to(y.device) % self.cache.shape[0]
+            self.cache[slot], self.tags[slot] = x_star, idx.to(y.device)
         return x_star
 
     def __call__(self, x: Tensor, y: Tensor, idx: Tensor | None = None) -> Tensor:

@@ -196,3 +196,19 @@ def test_split_indexes_instead_of_copying_and_caps_validation():
     assert not held_out & set(idx.tolist())  # training batches never touch validation rows
     assert torch.equal(batch, data[idx])
     assert points.draw(100).shape == (100, 2)  # bounded subsample for moments
+
+
+def test_dual_conjugate_cache_is_bounded_and_tagged():
+    from otgrad.fit import _DualObjective
+
+    net = otgrad.nets.MGradNetM(2, width=4, modules=2, linear=True)
+    objective = _DualObjective(net, n_target=10, newton_steps=3)
+    objective.CACHE_ROWS = 4  # force collisions: point i lives in slot i % 4
+    y = torch.randn(3, 2)
+    idx = torch.tensor([1, 2, 3])
+    x1 = objective.conjugate_points(y, idx)
+    assert objective.cache.shape[0] == 4
+    # point 5 shares slot 1 with point 1 but must not reuse its cached conjugate
+    x0 = objective._warm_start(y[:1], torch.tensor([5]))
+    assert torch.allclose(x0, objective._linear_inverse(y[:1]))
+    assert torch.allclose(objective._warm_start(y[:1], torch.tensor([1])), x1[:1])
