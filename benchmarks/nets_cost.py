@@ -59,7 +59,8 @@ def main() -> None:
     (OUT / "nets_cost.json").write_text(json.dumps({"info": info, "rows": rows}, indent=1))
     lines = ["# Default networks: size and speed (`python benchmarks/nets_cost.py`)", "",
              f"{info['machine']}. Median of 20 forward+backward passes (float32).", "",
-             "| model | options | params d=2 | params d=32 | params d=256 | fwd+bwd ms (b=1024, d=64) |",
+             "| model | options | params d=2 | params d=32 | params d=256 "
+             "| fwd+bwd ms (b=1024, d=64) |",
              "|---|---|---|---|---|---|"]
     for r in rows:
         opts = ", ".join(f"{k}={v}" for k, v in r["options"].items())
